@@ -1,0 +1,65 @@
+"""Fixtures shared by every app's tests.
+
+Personas (as in healthchecks): Alice is a Global Administrator, Bob a Security Reader, Carol a
+Data Investigator (has Preview), Dave a Security Operator (can propose), Erin a Security
+Administrator (Search and Purge, no Preview).  Everyone's password is ``pw-<name>-123!``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from clawback.accounts.actions import do_create_user
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+PERSONAS = {
+    "alice": "Global Administrator",
+    "bob": "Security Reader",
+    "carol": "Data Investigator",
+    "dave": "Security Operator",
+    "erin": "Security Administrator",
+}
+
+
+def password_of(name: str) -> str:
+    return f"pw-{name}-123!"
+
+
+def _persona(name: str) -> User:
+    return do_create_user(name, groups=[PERSONAS[name]], password=password_of(name), acting_user="test")
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return _persona("alice")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return _persona("bob")
+
+
+@pytest.fixture
+def carol(db: None) -> User:
+    return _persona("carol")
+
+
+@pytest.fixture
+def dave(db: None) -> User:
+    return _persona("dave")
+
+
+@pytest.fixture
+def erin(db: None) -> User:
+    return _persona("erin")
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"email corpus not present at {CORPUS}")
+    return CORPUS

@@ -1,0 +1,157 @@
+"""Django settings for Clawback, read from the environment (see README "Configuration")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from clawback.lib.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME = Path(env_str("CLAWBACK_HOME", str(Path.cwd() / "var"))).resolve()
+
+DEBUG = env_bool("CLAWBACK_DEBUG", False)
+_secret = env_secret("CLAWBACK_SECRET_KEY")
+if _secret is None:
+    # A per-installation key kept next to the database, so a demo needs no set-up and
+    # restarts keep sessions valid.  Production deployments pass CLAWBACK_SECRET_KEY(_FILE).
+    _key_file = HOME / "secret_key"
+    if not _key_file.exists():
+        import secrets
+
+        HOME.mkdir(parents=True, exist_ok=True)
+        _key_file.write_text(secrets.token_urlsafe(50))
+        _key_file.chmod(0o600)
+    _secret = _key_file.read_text().strip()
+SECRET_KEY = _secret
+ALLOWED_HOSTS = env_list("CLAWBACK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CLAWBACK_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "clawback.accounts",
+    "clawback.audit",
+    "clawback.mailstores",
+    "clawback.mail",
+    "clawback.explorer",
+    "clawback.web",
+    "clawback.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "clawback.audit.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "clawback.urls"
+WSGI_APPLICATION = "clawback.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "clawback.web.context.navigation",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = env_str("DATABASE_URL", f"sqlite:///{HOME / 'clawback.sqlite3'}")
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers (web UI) run while a worker writes; IMMEDIATE transactions make
+        # concurrent writers queue on the lock instead of failing with "database is locked".
+        config["OPTIONS"] = {
+            "timeout": 60,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        config["CONN_MAX_AGE"] = 0
+    elif config["ENGINE"] not in (
+        "django.db.backends.postgresql",
+        "django.db.backends.postgresql_psycopg2",
+    ):
+        raise ImproperlyConfigured(f"DATABASE_URL: unsupported engine {config['ENGINE']}")
+    config.setdefault("TEST", {})
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "sync", "remediation"],
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "explorer"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "clawback": {"handlers": ["console"], "level": env_str("CLAWBACK_LOG_LEVEL", "INFO")},
+    },
+}
+
+# --- Clawback -----------------------------------------------------------------------------
+# Organisation domains decide direction (inbound / outbound / intra-org) at indexing time.
+CLAWBACK_ORG_DOMAINS = env_list("CLAWBACK_ORG_DOMAINS", [])
+# IMAP connections per store, per sync/remediation process (2-4 saturate a 2-core host).
+CLAWBACK_IMAP_CONNECTIONS = env_int("CLAWBACK_IMAP_CONNECTIONS", 4, minimum=1)
+# Processes used by `clawback sync` to fetch and parse in parallel.
+CLAWBACK_SYNC_PROCESSES = env_int("CLAWBACK_SYNC_PROCESSES", 2, minimum=1)
+# Result rows shown per page in the Explorer search.
+CLAWBACK_PAGE_SIZE = env_int("CLAWBACK_PAGE_SIZE", 50, minimum=1)
