@@ -59,6 +59,10 @@ class ParsedMessage:
     attachments: list[ParsedAttachment] = field(default_factory=list)
     spam_verdict: str = ""  # "" | spam | bulk | ham
     spam_score: float | None = None
+    # Threat types a filter upstream already stamped (malware, phish, high-confidence-phish,
+    # spam, bulk) and the detection technologies that said so (spam-filter-header, ...).
+    threats: list[str] = field(default_factory=list)
+    detections: list[str] = field(default_factory=list)
     fingerprint: str = ""  # exact fingerprint of the normalised body (similar emails)
     simhash: int = 0  # 64-bit simhash of the normalised body (near duplicates)
     headers: dict[str, str] = field(default_factory=dict)  # lower-case name -> values joined by \n
