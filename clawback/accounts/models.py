@@ -17,6 +17,9 @@ class Access(models.Model):
         default_permissions = ()
         permissions = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
+    def __str__(self) -> str:
+        return "roles"
+
 
 class Organisation(models.Model):
     """The one organisation this installation protects; its domains decide direction."""
@@ -24,15 +27,15 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200, default="Organisation")
     domains = models.JSONField(default=list, blank=True)
 
+    def __str__(self) -> str:
+        return self.name
+
     @classmethod
     def current(cls) -> Organisation:
         org = cls.objects.order_by("pk").first()
         if org is None:
             org = cls.objects.create(domains=list(settings.CLAWBACK_ORG_DOMAINS))
         return org
-
-    def __str__(self) -> str:
-        return self.name
 
 
 TOKEN_PREFIX = "cbk_"
@@ -52,9 +55,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
     @staticmethod
     def new_secret() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"

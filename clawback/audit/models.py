@@ -42,3 +42,6 @@ class ChainHead(models.Model):
 
     digest = models.CharField(max_length=64)
     count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} rows, head {self.digest[:12]}"

@@ -45,7 +45,9 @@ def user_add(args: argparse.Namespace) -> int:
 
     password = read_secret_file(args.password_file) if args.password_file else None
     try:
-        user = do_create_user(args.name, groups=args.group, password=password, email=args.email, acting_user=cli_actor())
+        user = do_create_user(
+            args.name, groups=args.group, password=password, email=args.email, acting_user=cli_actor()
+        )
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     print(f"user {user.username} added to {', '.join(args.group)}")

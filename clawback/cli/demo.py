@@ -65,8 +65,11 @@ def run_demo(args: argparse.Namespace) -> int:
         addresses = mailboxes(args.mailboxes, DEMO_DOMAIN)
         started = time.monotonic()
         count = deliver_maildir(root, generate(addresses, args.per_mailbox, seed=args.seed, org_domain=DEMO_DOMAIN))
-        print(f"generated {count} messages into {len(addresses)} mailboxes under {root} ({time.monotonic() - started:.1f} s)")
-        store = do_add_store("demo", "maildir", params={"path": str(root)}, mailboxes=addresses, acting_user=cli_actor())
+        seconds = time.monotonic() - started
+        print(f"generated {count} messages into {len(addresses)} mailboxes under {root} ({seconds:.1f} s)")
+        store = do_add_store(
+            "demo", "maildir", params={"path": str(root)}, mailboxes=addresses, acting_user=cli_actor()
+        )
     sync_with_progress([store])
     passwords = _users(settings.HOME / "demo-credentials.txt")
     print("\nClawback demo is ready.  Log in at http://127.0.0.1:8000/ as:")

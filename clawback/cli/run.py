@@ -40,7 +40,7 @@ def run_serve(args: argparse.Namespace) -> int:
         "--access-logfile=-",
         "--forwarded-allow-ips=127.0.0.1",
     ]
-    os.execv(argv[0], argv)
+    os.execv(argv[0], argv)  # noqa: S606 - replace this process with gunicorn
     return 0  # not reached
 
 

@@ -67,9 +67,7 @@ class MessageCopy(models.Model):
     threats = models.CharField(max_length=200, blank=True, default="")
     detections = models.CharField(max_length=300, blank=True, default="")
     spam_score = models.FloatField(null=True, blank=True)
-    delivery_action = models.CharField(
-        max_length=10, choices=DeliveryAction.choices, default=DeliveryAction.DELIVERED
-    )
+    delivery_action = models.CharField(max_length=10, choices=DeliveryAction.choices, default=DeliveryAction.DELIVERED)
 
     original_folder = models.CharField(max_length=300)
     original_location = models.CharField(max_length=12, choices=FOLDER_CLASS_CHOICES)

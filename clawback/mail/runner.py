@@ -56,7 +56,13 @@ def sync_with_progress(stores: list[Store], processes: int | None = None) -> int
     totals = SyncReport(mailbox="*")
     failed: list[SyncReport] = []
     started = time.monotonic()
-    columns = (TextColumn("sync"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[msgs]} msgs"), TimeRemainingColumn())
+    columns = (
+        TextColumn("sync"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[msgs]} msgs"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         bar = progress.add_task("sync", total=len(ids), msgs=0)
         for report in sync_all(ids, processes):
@@ -80,4 +86,3 @@ def sync_with_progress(stores: list[Store], processes: int | None = None) -> int
 
 def enqueue_sync(stores: list[Store], *, actor: str) -> int:
     return sum(do_request_sync(store, acting_user=actor) for store in stores)
-

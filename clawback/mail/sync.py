@@ -83,7 +83,9 @@ def sync_mailbox(mailbox_id: int, *, connector: Connector | None = None) -> Sync
 
 
 def _record_failure(mailbox: Mailbox, report: SyncReport) -> None:
-    log.warning("sync of %s failed (%s): %s", mailbox.address, "permanent" if report.permanent else "transient", report.error)
+    log.warning(
+        "sync of %s failed (%s): %s", mailbox.address, "permanent" if report.permanent else "transient", report.error
+    )
     with transaction.atomic():
         mailbox.status = Mailbox.Status.ERROR
         mailbox.last_error = report.error
@@ -105,7 +107,9 @@ def _unindexed(mailbox: Mailbox, refs: list[Ref]) -> list[Ref]:
     out: list[Ref] = []
     for chunk in chunked(refs, 500):
         known = set(
-            MessageCopy.objects.filter(mailbox=mailbox, ref__in=[r.encode() for r in chunk]).values_list("ref", flat=True)
+            MessageCopy.objects.filter(mailbox=mailbox, ref__in=[r.encode() for r in chunk]).values_list(
+                "ref", flat=True
+            )
         )
         out += [r for r in chunk if r.encode() not in known]
     return out

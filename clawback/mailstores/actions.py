@@ -85,7 +85,9 @@ def do_set_mailboxes(store: Store, addresses: list[str], *, acting_user: Actor) 
         existing = set(store.mailboxes.values_list("address", flat=True))
         wanted = set(addresses)
         Mailbox.objects.bulk_create([Mailbox(store=store, address=a) for a in sorted(wanted - existing)])
-        removed, _ = store.mailboxes.filter(address__in=existing - wanted).delete()
+        store.mailboxes.filter(address__in=existing - wanted).delete()
         added = len(wanted - existing)
-        record("store.mailboxes", actor=acting_user, obj=store, data={"added": added, "removed": len(existing - wanted)})
+        record(
+            "store.mailboxes", actor=acting_user, obj=store, data={"added": added, "removed": len(existing - wanted)}
+        )
     return added, len(existing - wanted)

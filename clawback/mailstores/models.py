@@ -38,9 +38,7 @@ class Mailbox(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["store", "address"], name="mailbox_unique_address")
-        ]
+        constraints = [models.UniqueConstraint(fields=["store", "address"], name="mailbox_unique_address")]
 
     def __str__(self) -> str:
         return f"{self.address} ({self.store.name})"

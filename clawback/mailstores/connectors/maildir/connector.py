@@ -168,7 +168,8 @@ class MaildirConnector(Connector):
         changes = SyncChanges(state={"folders": after}, folders=folders)
         for folder in folders:
             listing = {
-                key: split_name(path.name)[1] for key, path in self._listing(self._folder_dir(home, folder.name)).items()
+                key: split_name(path.name)[1]
+                for key, path in self._listing(self._folder_dir(home, folder.name)).items()
             }
             after[folder.name] = listing
             old = before.pop(folder.name, {})
