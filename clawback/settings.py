@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # Only for its static files and templates: the API docs page then loads Swagger UI from
+    # /static/ instead of a CDN, which the Content-Security-Policy would refuse.
+    "ninja",
     "clawback.accounts",
     "clawback.audit",
     "clawback.mailstores",
@@ -56,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "clawback.web.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "clawback.urls"
@@ -78,10 +83,10 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     url = env_str("DATABASE_URL", f"sqlite:///{HOME / 'clawback.sqlite3'}")
     try:
-        config = dj_database_url.parse(url, conn_max_age=60)
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":

@@ -19,7 +19,7 @@ F = TypeVar("F", bound=Callable[..., HttpResponse])
 def has_role(user: AbstractBaseUser | AnonymousUser | None, role: Role) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return bool(user.has_perm(role.perm))  # type: ignore[union-attr]
+    return bool(user.has_perm(role.perm))  # type: ignore[union-attr,attr-defined]
 
 
 def roles_of(user: AbstractBaseUser | AnonymousUser | None) -> set[Role]:
