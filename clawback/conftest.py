@@ -7,14 +7,16 @@ Administrator (Search and Purge, no Preview).  Everyone's password is ``pw-<name
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 
 from clawback.accounts.actions import do_create_user
+from clawback.lib.testing.fixtures import as_user, deliver, dovecot, new_user, user  # noqa: F401 (fixtures)
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(os.environ.get("CLAWBACK_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
 
 PERSONAS = {
     "alice": "Global Administrator",
