@@ -7,11 +7,13 @@ Administrator (Search and Purge, no Preview).  Everyone's password is ``pw-<name
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.db.models.signals import post_migrate
 
 from clawback.accounts.actions import do_create_user
 from clawback.lib.testing.fixtures import as_user, deliver, dovecot, new_user, user  # noqa: F401 (fixtures)
@@ -65,3 +67,21 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"email corpus not present at {CORPUS}")
     return CORPUS
+
+
+def _restore_baseline(sender: object, **kwargs: object) -> None:
+    """Transactional tests flush the database, which also removes what data migrations made
+    (role groups, the audit chain head).  Django emits post_migrate after a flush: put the
+    baseline back, exactly as the migrations create it."""
+    from django.apps import apps as global_apps
+
+    if getattr(sender, "name", "") != "clawback.audit":
+        return
+    role_groups = importlib.import_module("clawback.accounts.migrations.0002_role_groups")
+    chain_head = importlib.import_module("clawback.audit.migrations.0002_chain_head")
+
+    role_groups.create(global_apps, None)
+    chain_head.create(global_apps, None)
+
+
+post_migrate.connect(_restore_baseline, dispatch_uid="clawback-test-baseline")
