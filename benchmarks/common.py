@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,20 +43,41 @@ def timed() -> Iterator[Callable[[], float]]:
     elapsed.append(time.perf_counter() - started)
 
 
-def load_dovecot(server: object, mailboxes: list[str], per_mailbox: int, seed: int, processes: int = 2) -> int:
+@dataclass(frozen=True)
+class ImapAddress:
+    """What a child process needs to log in (a DovecotServer itself cannot be pickled)."""
+
+    host: str
+    port: int
+    master_user: str
+    master_password: str
+
+    def client(self, user: str, *, as_master: bool = True) -> Any:
+        from imapclient import IMAPClient
+
+        client = IMAPClient(self.host, port=self.port, ssl=False, timeout=60)
+        client.login(f"{user}*{self.master_user}", self.master_password)
+        return client
+
+
+def address_of(server: Any) -> ImapAddress:
+    return ImapAddress(server.host, server.imap_port, server.master_user, server.master_password)
+
+
+def load_dovecot(server: Any, mailboxes: list[str], per_mailbox: int, seed: int, processes: int = 2) -> int:
     """Deliver generated demo mail into the server's mailboxes (IMAP MULTIAPPEND, in processes)."""
     slices = [mailboxes[i::processes] for i in range(processes)]
+    address = address_of(server)
     with ProcessPoolExecutor(processes) as pool:
-        futures = [pool.submit(_load_slice, server, part, per_mailbox, seed + n) for n, part in enumerate(slices)]
+        futures = [pool.submit(_load_slice, address, part, per_mailbox, seed + n) for n, part in enumerate(slices)]
         return sum(f.result() for f in futures)
 
 
 FOLDERS = {"inbox": "INBOX", "junk": "Junk", "deleted": "Trash", "sent": "Sent", "other": "Archive"}
 
 
-def _load_slice(server: object, mailboxes: list[str], per_mailbox: int, seed: int) -> int:
+def _load_slice(server: ImapAddress, mailboxes: list[str], per_mailbox: int, seed: int) -> int:
     from clawback.demo.generator import generate
-
     from clawback.lib.testing.dovecot import append_messages
 
     count = 0
