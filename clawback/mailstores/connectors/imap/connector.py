@@ -41,7 +41,7 @@ from clawback.mailstores.connectors.imap.errors import FolderMissing, translate
 from clawback.mailstores.connectors.imap.folders import FolderInfo, classify_folders, target_folder
 from clawback.mailstores.connectors.imap.pool import SessionPool
 from clawback.mailstores.connectors.imap.session import ServerSettings, Session, connect
-from clawback.mailstores.connectors.imap.sync import flag_names, make_ref, parse_ref, sync_mailbox
+from clawback.mailstores.connectors.imap.sync import make_ref, parse_ref, sync_mailbox
 from clawback.mailstores.connectors.imap.uidset import chunked, compress
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,6 @@ RETRY_DELAYS = (0.2, 0.5, 1.0)
 WRITE_BATCH = 5000
 # Message-IDs per UID SEARCH (an OR chain, RFC 3501 §6.4.4).
 LOCATE_BATCH = 20
-FETCH_ITEMS = ("BODY.PEEK[]", "FLAGS", "INTERNALDATE", "RFC822.SIZE")
 # Flags set_flags may restore (RFC 3501 §2.3.2); \Deleted and \Recent are never set by undo.
 SETTABLE_SYSTEM_FLAGS = {f.lower(): f for f in ("\\Seen", "\\Flagged", "\\Answered", "\\Draft")}
 
@@ -343,21 +342,20 @@ def _fetch_batch(session: Session, folder: str, folder_class: FolderClass, batch
         items = _valid_items(session, folder, batch, readonly=True)
     except FolderMissing:
         return []
-    data = session.fetch(_uidset(items), FETCH_ITEMS) if items else {}
+    data = session.fetch_bodies(_uidset(items)) if items else {}
     out = []
     for ref, _, uid in items:
         item = data.get(uid)
-        if item is None or b"BODY[]" not in item:
+        if item is None:
             continue  # expunged meanwhile
-        raw = item[b"BODY[]"] or b""
         out.append(
             Fetched(
                 ref=ref,
                 folder_class=folder_class,
-                raw=raw,
-                flags=flag_names(item.get(b"FLAGS", ())),
-                internal_date=_utc(item.get(b"INTERNALDATE")),
-                size=int(item.get(b"RFC822.SIZE", len(raw))),
+                raw=item.body,
+                flags=tuple(sorted(f for f in item.flags if f.lower() != "\\recent")),
+                internal_date=item.internal_date,
+                size=item.size,
             )
         )
     return out

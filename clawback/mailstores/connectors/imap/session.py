@@ -17,7 +17,7 @@ import ssl as ssl_lib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from imapclient import IMAPClient
@@ -245,6 +245,38 @@ class Session:
         parsed = parse_fetch_response(data, normalise_times=False, uid_is_key=False)
         return {int(item[b"UID"]): item for item in parsed.values() if b"UID" in item}
 
+    def fetch_bodies(self, uidset: str) -> dict[int, RawFetch]:
+        """``UID FETCH uidset (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])`` parsed by hand.
+
+        The bulk of an ingest is this one command, and IMAPClient's general response parser
+        (pure Python, token by token) costs ~3x the server's time for it.  The response shape
+        is fixed by RFC 3501 §7.4.2: imaplib already splits out the literal (the body), so
+        only the short prefix needs reading.  Responses without a UID or a body (unsolicited
+        flag updates) are skipped.
+        """
+        if not uidset:
+            return {}
+        typ, data = self.client._imap.uid("FETCH", uidset, "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])")
+        _check(typ, data, "UID FETCH")
+        out: dict[int, RawFetch] = {}
+        for item in data:
+            if not isinstance(item, tuple) or len(item) < 2:
+                continue
+            head = item[0]
+            uid = _UID.search(head)
+            if uid is None or b"BODY[]" not in head:
+                continue
+            flags = _FLAGS.search(head)
+            date = _INTERNALDATE.search(head)
+            size = _SIZE.search(head)
+            out[int(uid.group(1))] = RawFetch(
+                body=item[1],
+                flags=tuple(f.decode("utf-8", "replace") for f in flags.group(1).split()) if flags else (),
+                internal_date=_parse_internaldate(date.group(1)) if date else None,
+                size=int(size.group(1)) if size else len(item[1]),
+            )
+        return out
+
     # --- writing ------------------------------------------------------------------------
     def move(self, uidset: str, target: str) -> CopyUid | None:
         """Move UIDs of the selected folder to ``target``; return the COPYUID mapping.
@@ -320,6 +352,28 @@ class Session:
             else:
                 result.uids.update(pairs)
         return result
+
+
+@dataclass(frozen=True)
+class RawFetch:
+    body: bytes
+    flags: tuple[str, ...]
+    internal_date: datetime | None
+    size: int
+
+
+_UID = re.compile(rb"\bUID (\d+)")
+_FLAGS = re.compile(rb"\bFLAGS \(([^)]*)\)")
+_INTERNALDATE = re.compile(rb'\bINTERNALDATE "([^"]+)"')
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+
+
+def _parse_internaldate(text: bytes) -> datetime | None:
+    """RFC 3501 date-time: ``"17-Jul-1996 02:44:25 -0700"`` (day may be space-padded)."""
+    try:
+        return datetime.strptime(text.decode("ascii").strip(), "%d-%b-%Y %H:%M:%S %z").astimezone(UTC)
+    except ValueError:
+        return None
 
 
 def connect(settings: ServerSettings) -> IMAPClient:
