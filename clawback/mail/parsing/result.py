@@ -76,7 +76,8 @@ class ParsedMessage:
             data[key] = value.isoformat() if value else None
         data.pop("body_text", None)
         data.pop("headers", None)
-        data["simhash"] = f"{self.simhash:016x}"
+        # Two's complement so the hex reads as the 64 bits, not as a negative number.
+        data["simhash"] = f"{self.simhash & 0xFFFFFFFFFFFFFFFF:016x}"
         if path is not None:
             data = {"path": path, **data}
         return data

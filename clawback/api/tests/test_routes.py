@@ -1,0 +1,71 @@
+"""Every API operation names a role; the URLconf refuses to build otherwise."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+from ninja import NinjaAPI, Router
+
+from clawback.accounts.roles import Role
+from clawback.api.api import api, check_roles, operations, required_role
+from clawback.api.auth import requires
+
+EXPECTED = {
+    ("/me", "GET"): Role.VIEW,
+    ("/search", "GET"): Role.VIEW,
+    ("/messages/{message_id}", "GET"): Role.VIEW,
+    ("/stores", "GET"): Role.VIEW,
+    ("/audit", "GET"): Role.MANAGE_SETTINGS,
+}
+
+
+def test_every_operation_requires_the_expected_role() -> None:
+    found = {(route, method): required_role(op) for route, op in operations(api) for method in op.methods}
+    assert found == EXPECTED
+
+
+def _api(namespace: str, **auth: object) -> NinjaAPI:
+    test_api = NinjaAPI(urls_namespace=namespace, auth=requires(Role.VIEW))
+    router = Router()
+
+    @router.get("/leak", **auth)  # type: ignore[arg-type]
+    def leak(request: object) -> dict[str, str]:
+        return {}
+
+    test_api.add_router("", router)
+    test_api.urls  # noqa: B018  (binds the routers)
+    return test_api
+
+
+def test_a_public_operation_is_refused() -> None:
+    with pytest.raises(ImproperlyConfigured, match="leak"):
+        check_roles(_api("test-public", auth=None))
+
+
+def test_another_authentication_is_refused() -> None:
+    with pytest.raises(ImproperlyConfigured, match="leak"):
+        check_roles(_api("test-other", auth=lambda request: True))
+
+
+def test_an_operation_without_auth_inherits_view() -> None:
+    test_api = _api("test-default")
+    check_roles(test_api)
+    assert [required_role(op) for _route, op in operations(test_api)] == [Role.VIEW]
+
+
+@pytest.mark.django_db
+def test_openapi_documents_the_bearer_scheme_and_every_path(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["info"] == {"title": "Clawback API", "version": "1", "description": schema["info"]["description"]}
+    assert set(schema["paths"]) == {
+        "/api/v1/me",
+        "/api/v1/search",
+        "/api/v1/messages/{message_id}",
+        "/api/v1/stores",
+        "/api/v1/audit",
+    }
+    assert schema["components"]["securitySchemes"] == {"RoleAuth": {"type": "http", "scheme": "bearer"}}
+    for path in schema["paths"].values():
+        for operation in path.values():
+            assert operation["security"] == [{"RoleAuth": []}]

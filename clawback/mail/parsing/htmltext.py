@@ -1,0 +1,38 @@
+"""One pass over an HTML part: its link targets and its visible text.
+
+Lexbor (through selectolax) is a spec-compliant HTML5 tokenizer: entities in attributes and text
+are decoded the way a browser decodes them, and it is ~10x faster than ``html.parser``.  Each
+HTML part is parsed exactly once; both the URL extractor and the fingerprint use the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser
+
+# Attributes whose value a browser fetches or navigates to.
+_LINK_ATTRIBUTES = ("href", "src", "action", "background", "formaction", "data-src", "poster")
+_LINK_SELECTOR = ",".join(f"[{name}]" for name in _LINK_ATTRIBUTES)
+# Not visible: scripts and styles are code, <template> is inert.
+_INVISIBLE = ["script", "style", "template"]
+MAX_HTML = 2_000_000
+
+
+@dataclass
+class HtmlContent:
+    text: str = ""
+    links: list[str] = field(default_factory=list)
+
+
+def parse_html(html: str) -> HtmlContent:
+    tree = LexborHTMLParser(html[:MAX_HTML])
+    links: list[str] = []
+    for node in tree.css(_LINK_SELECTOR):
+        for name, value in node.attributes.items():
+            if value and name in _LINK_ATTRIBUTES:
+                links.append(value)
+    tree.strip_tags(_INVISIBLE)
+    root = tree.root
+    text = root.text(separator=" ") if root is not None else ""
+    return HtmlContent(text=text, links=links)
