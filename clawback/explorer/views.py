@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from clawback.accounts.access import require_role
+from clawback.accounts.access import has_role, require_role
 from clawback.accounts.roles import Role
 from clawback.explorer.query import FIELDS, QueryError, search
 from clawback.mail.models import MessageCopy
@@ -41,10 +41,10 @@ def default_range_start(now: datetime) -> datetime:
     return datetime.combine(now.astimezone(UTC).date() - timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def _found(q: str, now: datetime) -> tuple[QuerySet[MessageCopy], datetime | None]:
+def _found(q: str, now: datetime, *, allow_headers: bool) -> tuple[QuerySet[MessageCopy], datetime | None]:
     """The matching copies, newest first, and the start of the default range if it applied."""
     since = None if q.strip() else default_range_start(now)
-    found = search(q if since is None else DEFAULT_QUERY, now=now)
+    found = search(q if since is None else DEFAULT_QUERY, now=now, allow_headers=allow_headers)
     return found.select_related("store").order_by("-received_at", "-pk"), since
 
 
@@ -59,7 +59,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
     q: str = form.cleaned_data["q"]
     context["q"] = q
     try:
-        found, since = _found(q, timezone.now())
+        found, since = _found(q, timezone.now(), allow_headers=has_role(request.user, Role.PREVIEW))
     except QueryError as exc:
         context.update(error=exc, caret=exc.caret(q))
         return render(request, "explorer/search.html", context)

@@ -77,3 +77,17 @@ def test_a_bad_query_is_400_with_the_token(client: Client, bob: User) -> None:
     assert (body["line"], body["column"]) == (2, 7)
     assert "unknown field" in body["error"]
     assert set(body) == {"error", "token", "line", "column"}
+
+
+def test_header_conditions_need_preview(client: Client, erin: User, carol: User) -> None:
+    """Searching header values reads mail content: only Preview holders may (SPEC §6)."""
+    copy = make_copy(subject="hdr", sender="x@evil.example", received_at=timezone.now())
+    copy.headers = {"x-mailer": "EvilMailer 1.0"}
+    copy.save()
+    client.force_login(erin)  # Security Administrator: no Preview
+    response = client.get("/api/v1/search", {"q": "header.x-mailer ~ evil"})
+    assert response.status_code == 400
+    assert response.json()["token"] == "header.x-mailer"
+    assert "Preview" in response.json()["error"]
+    client.force_login(carol)  # Data Investigator: Preview
+    assert client.get("/api/v1/search", {"q": "header.x-mailer ~ evil"}).json()["total"] == 1

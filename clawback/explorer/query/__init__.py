@@ -104,9 +104,27 @@ def parse_query(text: str) -> Node:
     return node
 
 
-def compile_query(text: str, *, now: datetime | None = None) -> Q:
-    """One ``Q`` over MessageCopy; relative times count back from ``now`` (default: now)."""
-    return compile_node(parse_syntax(text), _aware(now or timezone.now()))
+def compile_query(text: str, *, now: datetime | None = None, allow_headers: bool = True) -> Q:
+    """One ``Q`` over MessageCopy; relative times count back from ``now`` (default: now).
+
+    With ``allow_headers=False`` a ``header.<name>`` condition is refused: probing header
+    values is reading mail content, which needs the Preview role (SPEC §3, §6).
+    """
+    node = parse_syntax(text)
+    if not allow_headers:
+        _refuse_headers(node)
+    return compile_node(node, _aware(now or timezone.now()))
+
+
+def _refuse_headers(node: Node) -> None:
+    if isinstance(node, Comparison):
+        if node.field.startswith("header."):
+            raise QueryError.at(node.field_span, f'"{node.field}": searching headers needs the Preview role')
+    elif isinstance(node, Not):
+        _refuse_headers(node.operand)
+    elif isinstance(node, And | Or):
+        for operand in node.operands:
+            _refuse_headers(operand)
 
 
 def search(
@@ -114,10 +132,12 @@ def search(
     *,
     queryset: QuerySet[MessageCopy] | None = None,
     now: datetime | None = None,
+    allow_headers: bool = True,
 ) -> QuerySet[MessageCopy]:
-    """The copies matching ``text`` (within ``queryset`` if given), unordered, one SQL query."""
+    """The copies matching ``text`` (within ``queryset`` if given), unordered, one SQL query.
+    Front ends pass ``allow_headers=has_role(user, Role.PREVIEW)``."""
     base = MessageCopy.objects.all() if queryset is None else queryset
-    return base.filter(compile_query(text, now=now))
+    return base.filter(compile_query(text, now=now, allow_headers=allow_headers))
 
 
 def _aware(moment: datetime) -> datetime:

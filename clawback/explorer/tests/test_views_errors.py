@@ -85,3 +85,10 @@ def test_positions_count_from_the_text_as_typed(reader: Client) -> None:
     html = reader.get("/explorer/", {"q": "\r\n  subject ~ x\r\nand size > lots"}).content.decode()
     assert "line 3, column 12" in html
     assert "and size &gt; lots\n           ^^^^</pre>" in html
+
+
+def test_header_search_refused_without_preview(client, erin) -> None:
+    client.force_login(erin)
+    response = client.get("/explorer/", {"q": "header.x-mailer ~ evil"})
+    assert response.status_code == 200
+    assert "searching headers needs the Preview role" in response.content.decode()
