@@ -27,7 +27,17 @@ _MAX_DEPTH = 30
 _BLANK_LINE = re.compile(r"\n\r?\n")
 # RFC 5322 §2.2 field names; the feedparser's headerRE accepts exactly these before the colon.
 _FIELD_LINE = re.compile(r"^([\x21-\x39\x3b-\x7e]+):", re.MULTILINE)
-_EOL = re.compile(r"\r?\n\Z")
+
+
+def _strip_eol(text: str) -> str:
+    """Drop one final line break, like the feedparser, without a regex scan of the whole body."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    if text.endswith("\n"):
+        return text[:-1]
+    return text
+
+
 _PASSTHROUGH_CTE = ("7bit", "8bit", "binary")
 
 
@@ -104,7 +114,7 @@ def _entity(text: str, depth: int, before_boundary: bool = False) -> Message:
             raise _Fallback
         msg.attach(_entity(body, depth + 1, before_boundary))
     else:
-        msg.set_payload(_EOL.sub("", body, count=1) if before_boundary else body)
+        msg.set_payload(_strip_eol(body) if before_boundary else body)
     return msg
 
 
@@ -117,7 +127,7 @@ def _multipart(msg: Message, content_type: str, body: str, depth: int, before_bo
     if not delimiters or delimiters[0].group(1):
         raise _Fallback  # StartBoundaryNotFoundDefect
     if delimiters[0].start() > 0:
-        msg.preamble = _EOL.sub("", body[: delimiters[0].start()], count=1)
+        msg.preamble = _strip_eol(body[: delimiters[0].start()])
     close = None
     for current, following in itertools.pairwise(delimiters):
         if current.group(1):
@@ -132,6 +142,6 @@ def _multipart(msg: Message, content_type: str, body: str, depth: int, before_bo
         raise _Fallback  # CloseBoundaryNotFoundDefect
     epilogue = body[close.end() :]
     if before_boundary:
-        msg.epilogue = None if epilogue == "" else _EOL.sub("", epilogue, count=1)
+        msg.epilogue = None if epilogue == "" else _strip_eol(epilogue)
     else:
         msg.epilogue = epilogue
