@@ -32,7 +32,12 @@ def store(dovecot: DovecotServer, new_user: Callable[[], str]):
     return do_add_store(
         "corp",
         "imap",
-        params={"host": dovecot.host, "port": dovecot.imap_port, "master_user": dovecot.master_user, "mailboxes": boxes},
+        params={
+            "host": dovecot.host,
+            "port": dovecot.imap_port,
+            "master_user": dovecot.master_user,
+            "mailboxes": boxes,
+        },
         secrets={"password": dovecot.master_password},
         mailboxes=boxes,
         acting_user="test",
