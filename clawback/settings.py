@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "clawback.mailstores",
     "clawback.mail",
     "clawback.explorer",
+    "clawback.remediation",
+    "clawback.investigations",
     "clawback.web",
     "clawback.api",
 ]
@@ -160,3 +162,25 @@ CLAWBACK_IMAP_CONNECTIONS = env_int("CLAWBACK_IMAP_CONNECTIONS", 4, minimum=1)
 CLAWBACK_SYNC_PROCESSES = env_int("CLAWBACK_SYNC_PROCESSES", 2, minimum=1)
 # Result rows shown per page in the Explorer search.
 CLAWBACK_PAGE_SIZE = env_int("CLAWBACK_PAGE_SIZE", 50, minimum=1)
+
+# --- Remediation (SPEC §4) ----------------------------------------------------------------
+# Selection limits, per mode (the reference system's defaults).
+CLAWBACK_REMEDIATION_LIMIT_IDS = env_int("CLAWBACK_REMEDIATION_LIMIT_IDS", 100, minimum=1)
+CLAWBACK_REMEDIATION_LIMIT_QUERY = env_int("CLAWBACK_REMEDIATION_LIMIT_QUERY", 200_000, minimum=1)
+CLAWBACK_REMEDIATION_LIMIT_QUERY_EXCLUSIONS = env_int("CLAWBACK_REMEDIATION_LIMIT_QUERY_EXCLUSIONS", 1_000, minimum=1)
+CLAWBACK_REMEDIATION_LIMIT_EXCLUSIONS = env_int("CLAWBACK_REMEDIATION_LIMIT_EXCLUSIONS", 100, minimum=0)
+# Pending proposals expire; the same selection and action approved this recently is a duplicate.
+CLAWBACK_REMEDIATION_PROPOSAL_DAYS = env_int("CLAWBACK_REMEDIATION_PROPOSAL_DAYS", 7, minimum=1)
+CLAWBACK_REMEDIATION_DEDUP_MINUTES = env_int("CLAWBACK_REMEDIATION_DEDUP_MINUTES", 60, minimum=0)
+# Executor: items per claimed batch, how long a claim holds, how often the watchdog looks.
+CLAWBACK_REMEDIATION_BATCH = env_int("CLAWBACK_REMEDIATION_BATCH", 1000, minimum=1)
+CLAWBACK_REMEDIATION_LEASE_SECONDS = env_int("CLAWBACK_REMEDIATION_LEASE_SECONDS", 300, minimum=1)
+CLAWBACK_REMEDIATION_TICK_SECONDS = env_int("CLAWBACK_REMEDIATION_TICK_SECONDS", 30, minimum=1)
+# Mailboxes of one store worked at once, across all workers (one connection each).
+CLAWBACK_REMEDIATION_CONNECTIONS = env_int("CLAWBACK_REMEDIATION_CONNECTIONS", 4, minimum=1)
+# Messages per second per store (0: no limit); transient failures retried this many times.
+CLAWBACK_REMEDIATION_RATE = env_int("CLAWBACK_REMEDIATION_RATE", 0, minimum=0)
+CLAWBACK_REMEDIATION_MAX_ATTEMPTS = env_int("CLAWBACK_REMEDIATION_MAX_ATTEMPTS", 5, minimum=1)
+CLAWBACK_REMEDIATION_RETRY_SECONDS = env_int("CLAWBACK_REMEDIATION_RETRY_SECONDS", 5, minimum=0)
+# Soft-deleted mail is purged from the recoverable folder after this many days.
+CLAWBACK_SOFT_DELETE_RETENTION_DAYS = env_int("CLAWBACK_SOFT_DELETE_RETENTION_DAYS", 14, minimum=0)

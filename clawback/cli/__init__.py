@@ -18,11 +18,11 @@ def _setup_django() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from clawback.cli import admin, demo, index, run, stores
+    from clawback.cli import admin, demo, index, remediation, run, stores
 
     parser = argparse.ArgumentParser(prog="clawback", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (demo, run, index, stores, admin):
+    for module in (demo, run, index, stores, admin, remediation):
         module.register(sub)
     return parser
 

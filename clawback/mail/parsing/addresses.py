@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 from email.utils import getaddresses
+from functools import lru_cache
 
 from clawback.mail.parsing.headers import decode_words
 
@@ -40,8 +41,20 @@ def parse_addresses(value: str) -> list[tuple[str, str]]:
 
     Names are decoded after splitting so an encoded comma cannot split a mailbox.
     """
+    if len(value) > _CACHED_MAX:  # long lists are rare; they would only crowd the cache
+        return list(_parse_addresses.__wrapped__(value))
+    return list(_parse_addresses(value))
+
+
+# The same mailboxes come back message after message (the recipient's own address in To and
+# Delivered-To, colleagues, regular senders), so parsed values are remembered.
+_CACHED_MAX = 1024
+
+
+@lru_cache(maxsize=8192)
+def _parse_addresses(value: str) -> tuple[tuple[str, str], ...]:
     if not value or not value.strip():
-        return []
+        return ()
     pairs: list[tuple[str, str]] | None = None
     if '"' not in value and "(" not in value and ":" not in value:
         pairs = []
@@ -70,7 +83,7 @@ def parse_addresses(value: str) -> list[tuple[str, str]]:
         if not addr and not name:
             continue
         out.append((decode_words(name).strip().strip("\"'").strip(), addr))
-    return out
+    return tuple(out)
 
 
 def address_list(value: str) -> list[str]:

@@ -17,6 +17,10 @@ _COMMENT = re.compile(r"\([^()]*\)")
 _QUOTED = re.compile(r'"[^"]*"')
 _RESULT = re.compile(r"(?:^|[\s;])(spf|dkim|dmarc|compauth)\s*=\s*([A-Za-z]+)", re.IGNORECASE)
 _PROPERTY = re.compile(r"(header\.d|header\.i|header\.from|smtp\.mailfrom)\s*=\s*([^\s;]+)", re.IGNORECASE)
+# The same two on lower-cased ASCII text, several times faster (a case-sensitive search can skip
+# ahead on literal characters).  Everything they capture is lower-cased anyway.
+_RESULT_LOWER = re.compile(r"(?:^|[\s;])(spf|dkim|dmarc|compauth)\s*=\s*([a-z]+)")
+_PROPERTY_LOWER = re.compile(r"(header\.d|header\.i|header\.from|smtp\.mailfrom)\s*=\s*([^\s;]+)")
 _RECEIVED_SPF = re.compile(r"^\s*([A-Za-z]+)")
 # Synonyms seen in the field, mapped to RFC 8601 §2.7 result tokens.
 _SYNONYMS = {"hardfail": "fail", "failed": "fail", "passed": "pass", "ok": "pass", "error": "temperror"}
@@ -40,9 +44,12 @@ def _token(value: str) -> str:
 def _results(value: str) -> tuple[dict[str, list[tuple[str, str]]], str]:
     """method -> [(result, domain the result is about)], plus the compauth verdict."""
     text = _strip_comments(value)
+    result_re, property_re = _RESULT, _PROPERTY
+    if text.isascii():
+        text, result_re, property_re = text.lower(), _RESULT_LOWER, _PROPERTY_LOWER
     found: dict[str, list[tuple[str, str]]] = {}
     compauth = ""
-    matches = list(_RESULT.finditer(text))
+    matches = list(result_re.finditer(text))
     for index, match in enumerate(matches):
         method, result = match.group(1).lower(), _token(match.group(2))
         if method == "compauth":
@@ -50,7 +57,7 @@ def _results(value: str) -> tuple[dict[str, list[tuple[str, str]]], str]:
             continue
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         domain = ""
-        for prop in _PROPERTY.finditer(text, match.end(), end):
+        for prop in property_re.finditer(text, match.end(), end):
             domain = prop.group(2).rpartition("@")[2].strip("\"'<>.").lower()
             break
         found.setdefault(method, []).append((result, domain))

@@ -13,6 +13,11 @@ Unix "From " lines, ``message/delivery-status``, ``multipart/digest``, CTE-encod
 doubled boundaries), ``parse`` returns None and the caller uses the stdlib, so broken mail is
 always handled by the battle-tested parser and gets its defects reported.
 ``test_parse_fastmime.py`` checks the equivalence on every corpus message.
+
+The ``Message`` accessors (``get_content_type``, ``get_boundary``, ``get``) scan every header
+and re-parse parameters on each call; here the few values the tree shape depends on are read
+once, while the header block is split, with the stdlib's own rules (see ``content_type`` and
+``boundary``), and the stdlib is asked only for values those rules do not cover.
 """
 
 from __future__ import annotations
@@ -21,12 +26,18 @@ import itertools
 import re
 from email.message import Message
 from email.policy import compat32
-from functools import lru_cache
+from operator import itemgetter
 
 _MAX_DEPTH = 30
 _BLANK_LINE = re.compile(r"\n\r?\n")
-# RFC 5322 §2.2 field names; the feedparser's headerRE accepts exactly these before the colon.
-_FIELD_LINE = re.compile(r"^([\x21-\x39\x3b-\x7e]+):", re.MULTILINE)
+# One header field: an RFC 5322 §2.2 name (the feedparser's headerRE accepts exactly these before
+# the colon), the value with its leading blanks skipped, and any continuation lines.  Matches
+# that tile the whole block prove that every line is a field or a continuation.
+_FIELD = re.compile(r"(([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)\n?)")
+_WHOLE_FIELD = itemgetter(0)
+_PASSTHROUGH_CTE = ("7bit", "8bit", "binary")
+# A boundary line (the feedparser's boundaryre): "--" boundary ["--"] [ \t]* (CRLF | LF | end).
+_Delimiter = tuple[int, int, bool]  # (start, end after the line break, is the close delimiter)
 
 
 def _strip_eol(text: str) -> str:
@@ -38,17 +49,8 @@ def _strip_eol(text: str) -> str:
     return text
 
 
-_PASSTHROUGH_CTE = ("7bit", "8bit", "binary")
-
-
 class _Fallback(Exception):
     """The message needs the stdlib parser."""
-
-
-@lru_cache(maxsize=256)
-def _boundary_line(boundary: str) -> re.Pattern[str]:
-    # The feedparser's boundaryre, applied at every line start: "--" boundary ["--"] [ \t]* EOL.
-    return re.compile(r"^--" + re.escape(boundary) + r"(--)?[ \t]*(\r?\n|\Z)", re.MULTILINE)
 
 
 def parse(raw: bytes) -> Message | None:
@@ -62,27 +64,84 @@ def parse(raw: bytes) -> Message | None:
         return None
 
 
-def _headers(msg: Message, block: str) -> None:
+def content_type(part: Message, value: object) -> str:
+    """``part.get_content_type()`` given the part's first Content-Type value (None: no header).
+
+    Same rule as the stdlib: the text before ";", stripped and lower-cased, else text/plain.
+    Values with 8-bit bytes reach the stdlib as ``Header`` objects, so they are left to it.
+    """
+    if value is None:
+        return part.get_default_type()
+    if not isinstance(value, str) or not value.isascii():
+        return part.get_content_type()
+    ctype = value.partition(";")[0].strip().lower()
+    return ctype if ctype.count("/") == 1 else "text/plain"
+
+
+def boundary(part: Message, value: str) -> str | None:
+    """``part.get_boundary()`` given the part's first Content-Type value.
+
+    The stdlib splits the parameters at ";" outside quotes, unquotes each value, re-quotes and
+    unquotes it again and finally unquotes it once more (``collapse_rfc2231_value``); for values
+    without backslashes those steps reduce to what is done here.  Backslash escapes, RFC 2231
+    ``*`` parameters and 8-bit values go to the stdlib, which implements them fully.
+    """
+    if not value.isascii() or "\\" in value or "*" in value:
+        return part.get_boundary()
+    for segment in _param_segments(value):
+        name, _, param = segment.partition("=")
+        if name.strip().lower() == "boundary":
+            return _unquote(_unquote(param.strip())).rstrip()
+    return None
+
+
+def _param_segments(value: str) -> list[str]:
+    """``email.message._parseparam`` for values without backslashes: ";" inside quotes is text."""
+    segments = []
+    rest = value
+    while True:
+        end = rest.find(";")
+        while end > 0 and rest.count('"', 0, end) % 2:
+            end = rest.find(";", end + 1)
+        if end < 0:
+            segments.append(rest)
+            return segments
+        segments.append(rest[:end])
+        rest = rest[end + 1 :]
+
+
+def _unquote(text: str) -> str:
+    """``email.utils.unquote`` for text without backslashes."""
+    if len(text) > 1 and (text[0], text[-1]) in (('"', '"'), ("<", ">")):
+        return text[1:-1]
+    return text
+
+
+def _headers(msg: Message, block: str) -> tuple[str | None, str | None]:
     """Header fields of ``block`` (without the empty line), as compat32 stores them: the value
-    after the colon left-stripped, continuation lines verbatim, the final line break removed."""
+    after the colon left-stripped, continuation lines verbatim, the final line break removed.
+    Returns the first Content-Type and Content-Transfer-Encoding values (None when absent)."""
     if block.startswith("From "):  # an mbox envelope line first: the stdlib keeps it aside
         envelope, _, block = block.partition("\n")
         msg.set_unixfrom(envelope.removesuffix("\r"))
-    if not block:
-        return
-    if block[0] in " \t":
-        raise _Fallback  # FirstHeaderLineIsContinuationDefect
-    fields = list(_FIELD_LINE.finditer(block))
-    # Every line that is not a continuation must be a field: otherwise the stdlib reports a
-    # missing header/body separator, a missing name, or a misplaced envelope line.
-    lines = block.count("\n") + (0 if block.endswith("\n") else 1)
-    continuations = block.count("\n ") + block.count("\n\t")
-    if len(fields) != lines - continuations:
+    found = _FIELD.findall(block)
+    # Non-overlapping matches as long as the block cover it without a gap.  A gap is a first line
+    # that is a continuation, or a line that is neither a field nor a continuation (a missing
+    # separator or name, a misplaced envelope line): defects the stdlib must report.
+    if sum(map(len, map(_WHOLE_FIELD, found))) != len(block):
         raise _Fallback
-    ends = [field.start() for field in fields[1:]]
-    ends.append(len(block))
-    for field, end in zip(fields, ends, strict=True):
-        msg.set_raw(field.group(1), block[field.end() : end].lstrip(" \t").rstrip("\r\n"))
+    # What ``set_raw`` appends for each field under compat32, (name, value), in one go.
+    headers = [(name, value.rstrip("\r\n")) for _, name, value in found]
+    msg._headers = headers  # type: ignore[attr-defined]
+    ctype = cte = None
+    for name, value in headers:
+        if name[0] in "cC":
+            key = name.lower()
+            if key == "content-type" and ctype is None:
+                ctype = value
+            elif key == "content-transfer-encoding" and cte is None:
+                cte = value
+    return ctype, cte
 
 
 def _entity(text: str, depth: int, before_boundary: bool = False) -> Message:
@@ -93,6 +152,7 @@ def _entity(text: str, depth: int, before_boundary: bool = False) -> Message:
     if depth > _MAX_DEPTH:
         raise _Fallback
     msg = Message(policy=compat32)
+    ctype_value = cte_value = None
     if text.startswith("\n"):
         body = text[1:]
     elif text.startswith("\r\n"):
@@ -100,17 +160,17 @@ def _entity(text: str, depth: int, before_boundary: bool = False) -> Message:
     else:
         match = _BLANK_LINE.search(text)
         if match:
-            _headers(msg, text[: match.start()])
+            ctype_value, cte_value = _headers(msg, text[: match.start()])
             body = text[match.end() :]
         else:
-            _headers(msg, text)
+            ctype_value, cte_value = _headers(msg, text)
             body = ""
-    content_type = msg.get_content_type()
-    maintype = content_type.partition("/")[0]
+    ctype = content_type(msg, ctype_value)
+    maintype = ctype.partition("/")[0]
     if maintype == "multipart":
-        _multipart(msg, content_type, body, depth, before_boundary)
+        _multipart(msg, ctype, ctype_value, cte_value, body, depth, before_boundary)
     elif maintype == "message":
-        if content_type == "message/delivery-status":
+        if ctype == "message/delivery-status":
             raise _Fallback
         msg.attach(_entity(body, depth + 1, before_boundary))
     else:
@@ -118,29 +178,81 @@ def _entity(text: str, depth: int, before_boundary: bool = False) -> Message:
     return msg
 
 
-def _multipart(msg: Message, content_type: str, body: str, depth: int, before_boundary: bool) -> None:
-    boundary = msg.get_boundary()
-    cte = str(msg.get("content-transfer-encoding", "8bit")).lower()
-    if boundary is None or content_type == "multipart/digest" or cte not in _PASSTHROUGH_CTE:
+def _delimiters(body: str, marker: str) -> list[_Delimiter]:
+    """Every boundary line of ``body``, as the feedparser's boundaryre finds them at line starts.
+
+    A substring search for "--boundary" rather than a regex: boundaries are unique per message,
+    so a pattern would be compiled (~100 µs) for every message and never reused.
+    """
+    found: list[_Delimiter] = []
+    start = body.find(marker)
+    while start >= 0:
+        end = -1
+        if start == 0 or body[start - 1] == "\n":
+            after = start + len(marker)
+            close = body.startswith("--", after)
+            if close:
+                after += 2
+            # A CRLF right after it is the usual case; only other endings need the general scan.
+            end = after + 2 if body.startswith("\r\n", after) else _line_end(body, after)
+        if end < 0:
+            start = body.find(marker, start + 1)
+        else:
+            found.append((start, end, close))
+            start = body.find(marker, end)
+    return found
+
+
+def _line_end(body: str, pos: int) -> int:
+    """The index after ``[ \t]*(\r?\n|end of text)`` at ``pos``, or -1 when there is other text."""
+    size = len(body)
+    while pos < size and body[pos] in " \t":
+        pos += 1
+    if pos == size:
+        return pos
+    if body[pos] == "\n":
+        return pos + 1
+    if body.startswith("\r\n", pos):
+        return pos + 2
+    return -1
+
+
+def _multipart(
+    msg: Message,
+    ctype: str,
+    ctype_value: str | None,
+    cte_value: str | None,
+    body: str,
+    depth: int,
+    before_boundary: bool,
+) -> None:
+    marker = boundary(msg, ctype_value) if ctype_value is not None else None
+    if cte_value is None:
+        cte = "8bit"
+    elif cte_value.isascii():
+        cte = cte_value.lower()
+    else:
+        cte = str(msg.get("content-transfer-encoding")).lower()
+    if marker is None or ctype == "multipart/digest" or cte not in _PASSTHROUGH_CTE:
         raise _Fallback
-    delimiters = list(_boundary_line(boundary).finditer(body))
-    if not delimiters or delimiters[0].group(1):
+    delimiters = _delimiters(body, "--" + marker)
+    if not delimiters or delimiters[0][2]:
         raise _Fallback  # StartBoundaryNotFoundDefect
-    if delimiters[0].start() > 0:
-        msg.preamble = _strip_eol(body[: delimiters[0].start()])
+    if delimiters[0][0] > 0:
+        msg.preamble = _strip_eol(body[: delimiters[0][0]])
     close = None
     for current, following in itertools.pairwise(delimiters):
-        if current.group(1):
+        if current[2]:
             close = current
             break
-        if following.start() == current.end():
+        if following[0] == current[1]:
             raise _Fallback  # doubled boundary lines: the feedparser skips them oddly
-        msg.attach(_entity(body[current.end() : following.start()], depth + 1, before_boundary=True))
+        msg.attach(_entity(body[current[1] : following[0]], depth + 1, before_boundary=True))
     else:
-        close = delimiters[-1] if delimiters[-1].group(1) else None
+        close = delimiters[-1] if delimiters[-1][2] else None
     if close is None:
         raise _Fallback  # CloseBoundaryNotFoundDefect
-    epilogue = body[close.end() :]
+    epilogue = body[close[1] :]
     if before_boundary:
         msg.epilogue = None if epilogue == "" else _strip_eol(epilogue)
     else:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import struct
 from collections.abc import Iterable
-from operator import xor
+from functools import lru_cache
 
 # Everything that is not a letter: digits, "_", punctuation, symbols, whitespace.
 _NON_LETTER = re.compile(r"[\W\d_]+")
+_LETTERS = re.compile(r"[^\W\d_]+")  # the words that are left when those are removed
+_LINK_MARKERS = ("@", "://", "www.")
 _ASCII_LETTERS = bytes(c if chr(c).isalpha() else 32 for c in range(128)) + b" " * 128
 _MASK64 = (1 << 64) - 1
 MAX_WORDS = 20_000
@@ -22,40 +23,68 @@ MAX_WORDS = 20_000
 # Simple tabulation hashing (Patrascu & Thorup 2012): every word gets three independent 64-bit
 # hashes, and a shingle (a, b, c) hashes to h1[a] ^ h2[b] ^ h3[c].  That is 3-independent, which
 # is what simhash needs, and costs three dict look-ups and two XORs instead of a digest per
-# shingle.  The tables are shared across messages (campaigns and languages reuse words).
-_H1: dict[str, int] = {}
-_H2: dict[str, int] = {}
-_H3: dict[str, int] = {}
+# shingle.  The tables are shared across messages (campaigns and languages reuse words).  The
+# hashes are kept as 8 little-endian bytes, so that a text's shingles are XORed as three joined
+# byte strings (three big-integer XORs) rather than one Python XOR per shingle.
+_H1: dict[str, bytes] = {}
+_H2: dict[str, bytes] = {}
+_H3: dict[str, bytes] = {}
 _WORD_CACHE_LIMIT = 200_000
 # For bit j: a table mapping a byte to 1 when its bit j is set, else 0 (see simhash()).
 _BIT_TABLES = [bytes((value >> bit) & 1 for value in range(256)) for bit in range(8)]
 
 
 def normalise(text: str, personal: Iterable[str] = ()) -> list[str]:
-    """Lower-case words only.  Tokens holding a URL or an address are dropped whole (one pass
-    over whitespace tokens is several times cheaper than regex substitutions), then everything
-    that is not a letter; ``personal`` words (the recipients' names) go last."""
-    text = text.lower()
-    tokens = text.split()
-    if "://" in text or "www." in text or "@" in text:
-        tokens = [t for t in tokens if "@" not in t and "://" not in t and "www." not in t]
-    joined = " ".join(tokens)
+    """Lower-case words only.  Tokens holding a URL or an address are dropped whole (string
+    searches are several times cheaper than regex substitutions), then everything that is not a
+    letter; ``personal`` words (the recipients' names) go last."""
+    joined = " ".join(text.lower().split())
+    if "://" in joined or "www." in joined or "@" in joined:
+        joined = _drop_link_tokens(joined)
     if joined.isascii():  # the common case: a byte table is ~10x faster than the regex
         words = joined.encode("ascii").translate(_ASCII_LETTERS).decode("ascii").split()
     else:
-        words = _NON_LETTER.sub(" ", joined).split()
+        words = _LETTERS.findall(joined)
     if personal:
         drop = set(personal)
         words = [w for w in words if w not in drop]
     return words[:MAX_WORDS]
 
 
+def _drop_link_tokens(joined: str) -> str:
+    """``joined`` (tokens separated by single spaces) without the tokens that hold a URL or an
+    address: each marker is found with ``str.find`` and its token cut out at the spaces around
+    it, instead of testing every token."""
+    spans: list[tuple[int, int]] = []
+    for marker in _LINK_MARKERS:
+        pos = joined.find(marker)
+        while pos >= 0:
+            end = joined.find(" ", pos)
+            end = len(joined) if end < 0 else end
+            spans.append((joined.rfind(" ", 0, pos) + 1, end))
+            pos = joined.find(marker, end)
+    spans.sort()
+    kept: list[str] = []
+    last = 0
+    for start, end in spans:
+        if start > last:
+            kept.append(joined[last:start])
+        last = max(last, end)
+    kept.append(joined[last:])
+    return " ".join(kept)
+
+
 def personal_words(names: Iterable[str]) -> set[str]:
     """Words of recipients' display names and mailbox local parts ("alice.smith" -> alice, smith)."""
     out: set[str] = set()
     for name in names:
-        out.update(w for w in _NON_LETTER.sub(" ", name.lower()).split() if len(w) > 1)
+        out.update(_name_words(name) if len(name) <= 256 else _name_words.__wrapped__(name))
     return out
+
+
+@lru_cache(maxsize=8192)  # names repeat across messages: the recipient's, colleagues'
+def _name_words(name: str) -> tuple[str, ...]:
+    return tuple(w for w in _NON_LETTER.sub(" ", name.lower()).split() if len(w) > 1)
 
 
 def exact(normalised: str) -> str:
@@ -63,7 +92,7 @@ def exact(normalised: str) -> str:
 
 
 def _learn(words: list[str]) -> None:
-    missing = {w for w in words if w not in _H1}
+    missing = set(words).difference(_H1)
     if len(_H1) + len(missing) > _WORD_CACHE_LIMIT:
         _H1.clear()
         _H2.clear()
@@ -71,36 +100,72 @@ def _learn(words: list[str]) -> None:
         missing = set(words)
     for word in missing:
         digest = hashlib.blake2b(word.encode("utf-8"), digest_size=24).digest()
-        _H1[word] = int.from_bytes(digest[:8], "little")
-        _H2[word] = int.from_bytes(digest[8:16], "little")
-        _H3[word] = int.from_bytes(digest[16:], "little")
+        _H1[word] = digest[:8]
+        _H2[word] = digest[8:16]
+        _H3[word] = digest[16:]
 
 
 def simhash(words: list[str]) -> int:
     """64-bit simhash over word 3-shingles, as a signed int (fits a BigIntegerField).
 
     The per-bit vote is counted in C: all shingle hashes are packed into one bytes object, and
-    for each of the 64 bit positions ``bytes.translate`` + ``count`` sums how many hashes have
-    that bit set, which is far faster than a Python loop over bits.
+    ``bytes.translate`` picks one bit of every byte at a time (see ``_votes``).
     """
     if not words:
         return 0
     if len(words) < 3:
         words = (words * 3)[:3]  # one shingle, so short texts still get a stable value
     _learn(words)
-    first = list(map(_H1.__getitem__, words))
-    second = list(map(_H2.__getitem__, words[1:]))
-    third = list(map(_H3.__getitem__, words[2:]))
-    shingles = list(map(xor, map(xor, first, second), third))
-    total = len(shingles)
-    packed = struct.pack(f"<{total}Q", *shingles)
+    total = len(words) - 2
+    size = 8 * total
+    first = int.from_bytes(b"".join(map(_H1.__getitem__, words[:total])), "little")
+    second = int.from_bytes(b"".join(map(_H2.__getitem__, words[1 : total + 1])), "little")
+    third = int.from_bytes(b"".join(map(_H3.__getitem__, words[2:])), "little")
+    value = _votes((first ^ second ^ third).to_bytes(size, "little"), total)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _votes(packed: bytes, total: int) -> int:
+    """The 64-bit word whose bit b is set when more than half of the ``total`` little-endian
+    64-bit hashes in ``packed`` have bit b set."""
+    if total < 256:
+        return _votes_few(packed, total)
+    # Per byte column and bit: translate + count, 64 passes of C over ``total`` bytes.
     value = 0
     for byte_index in range(8):
         column = packed[byte_index::8]
         for bit in range(8):
             if 2 * column.translate(_BIT_TABLES[bit]).count(1) > total:
                 value |= 1 << (byte_index * 8 + bit)
-    return value - (1 << 64) if value >= 1 << 63 else value
+    return value
+
+
+def _votes_few(packed: bytes, total: int) -> int:
+    """``_votes`` for fewer than 256 hashes (most mail): 64 counters at once instead of 64 passes.
+
+    Every bit of every hash gets a byte of its own (hash i's bit 8k+j lands in byte 64i+8k+j),
+    so the hashes become 64-byte blocks of 0/1 bytes.  Adding all blocks as one big integer,
+    by folding it in halves, leaves byte b holding the number of hashes with bit b set; with
+    fewer than 256 hashes no byte carries into the next.
+    """
+    spread = bytearray(64 * total)
+    for bit, table in enumerate(_BIT_TABLES):
+        spread[bit::8] = packed.translate(table)
+    counts = int.from_bytes(spread, "little")
+    blocks = total
+    while blocks > 1:
+        half = (blocks + 1) // 2
+        shift = 512 * half
+        counts = (counts & ((1 << shift) - 1)) + (counts >> shift)
+        blocks = half
+    # Each count -> the digit "1" or "0", most significant bit first, read as a binary number.
+    return int(counts.to_bytes(64, "little").translate(_majority_digits(total))[::-1], 2)
+
+
+@lru_cache(maxsize=256)
+def _majority_digits(total: int) -> bytes:
+    """A ``bytes.translate`` table: a count -> b"1" when it is more than half of ``total``."""
+    return bytes(0x31 if 2 * count > total else 0x30 for count in range(256))
 
 
 def hamming(a: int, b: int) -> int:

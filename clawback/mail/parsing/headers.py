@@ -18,8 +18,6 @@ from typing import Any
 # The encoded text is matched loosely (no whitespace, no "?") because real mail breaks the
 # 75-character limit and puts specials inside.
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
-_FOLD = re.compile(r"\r?\n(?=[ \t])")
-_LINE_BREAK = re.compile(r"\r?\n")
 
 # Labels that real mail uses but Python's codec registry does not know, or knows as something
 # narrower than what senders mean (WHATWG Encoding treats gb2312 as gbk; gb18030 is its superset).
@@ -140,7 +138,10 @@ def unfold(value: str) -> str:
     """RFC 5322 §2.2.3: unfolding removes the CRLF in front of folding whitespace."""
     if "\n" not in value:
         return value
-    return _LINE_BREAK.sub(" ", _FOLD.sub("", value)).strip()
+    # Four C-level replaces instead of two regex substitutions, same result: drop the line break
+    # in front of folding whitespace, then turn any other line break into a space.
+    value = value.replace("\r\n", "\n").replace("\n ", " ").replace("\n\t", "\t")
+    return value.replace("\n", " ").strip()
 
 
 def _word_bytes(encoding: str, text: str) -> bytes:

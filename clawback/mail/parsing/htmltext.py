@@ -7,9 +7,10 @@ HTML part is parsed exactly once; both the URL extractor and the fingerprint use
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborCSSSelector, LexborHTMLParser
 
 # Attributes whose value a browser fetches or navigates to.
 _LINK_ATTRIBUTES = ("href", "src", "action", "background", "formaction", "data-src", "poster")
@@ -17,6 +18,9 @@ _LINK_SELECTOR = ",".join(f"[{name}]" for name in _LINK_ATTRIBUTES)
 # Not visible: scripts and styles are code, <template> is inert.
 _INVISIBLE = ["script", "style", "template"]
 MAX_HTML = 2_000_000
+# ``LexborHTMLParser.css`` builds a CSS parser and selector engine for every document (a fifth of
+# the cost of a typical mail's HTML); one per thread is reused instead (it is not thread-safe).
+_LOCAL = threading.local()
 
 
 @dataclass
@@ -28,11 +32,20 @@ class HtmlContent:
 def parse_html(html: str) -> HtmlContent:
     tree = LexborHTMLParser(html[:MAX_HTML])
     links: list[str] = []
-    for node in tree.css(_LINK_SELECTOR):
-        for name, value in node.attributes.items():
-            if value and name in _LINK_ATTRIBUTES:
-                links.append(value)
+    root = tree.root
+    if root is not None:
+        for node in _selector().find(_LINK_SELECTOR, root):
+            for name, value in node.attributes.items():
+                if value and name in _LINK_ATTRIBUTES:
+                    links.append(value)
     tree.strip_tags(_INVISIBLE)
     root = tree.root
     text = root.text(separator=" ") if root is not None else ""
     return HtmlContent(text=text, links=links)
+
+
+def _selector() -> LexborCSSSelector:
+    selector: LexborCSSSelector | None = getattr(_LOCAL, "selector", None)
+    if selector is None:
+        selector = _LOCAL.selector = LexborCSSSelector()
+    return selector

@@ -15,7 +15,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesParser
@@ -30,7 +30,7 @@ from clawback.mail.parsing.fingerprint import exact, normalise, personal_words, 
 from clawback.mail.parsing.headers import decode_bytes, decode_words, header_text, note, raw_text, unfold
 from clawback.mail.parsing.htmltext import parse_html
 from clawback.mail.parsing.language import guess_language
-from clawback.mail.parsing.mimeparts import PartInfo, describe
+from clawback.mail.parsing.mimeparts import PartInfo, describe, payload_bytes
 from clawback.mail.parsing.result import ParsedAttachment, ParsedMessage
 from clawback.mail.parsing.spamheaders import spam_verdict
 from clawback.mail.parsing.urls import UrlCollector
@@ -131,9 +131,17 @@ def _load(data: bytes, problems: list[str]) -> Message:
 
 
 def _index_headers(state: _State) -> None:
+    headers = state.headers
     for name, value in state.msg.raw_items():
-        state.headers.setdefault(name.strip().lower(), []).append(unfold(raw_text(value)))
-    if not state.headers:
+        # Plain ASCII needs none of raw_text's repairs (the common case: skip the call).
+        text = value if type(value) is str and value.isascii() and "\x00" not in value else raw_text(value)
+        key = name.strip().lower()
+        values = headers.get(key)
+        if values is None:
+            headers[key] = [unfold(text)]
+        else:
+            values.append(unfold(text))
+    if not headers:
         note(state.problems, "no headers")
 
 
@@ -243,20 +251,9 @@ def _spam(state: _State) -> None:
 
 
 def _body(state: _State) -> None:
-    for part, depth, nested in _walk(state):
-        try:
-            _part(state, part, depth, nested)
-        except Exception as exc:
-            note(state.problems, f"a MIME part could not be read ({type(exc).__name__})")
-        for defect in getattr(part, "defects", ()):
-            doc = (type(defect).__doc__ or "").strip().splitlines()
-            detail = f": {doc[0].rstrip('.')}" if doc else ""
-            note(state.problems, f"MIME defect {type(defect).__name__}{detail}")
-
-
-def _walk(state: _State) -> Iterator[tuple[Message, int, bool]]:
-    """Depth-first, in document order, without recursion (hostile nesting) and with a part cap.
-    ``nested`` is true inside an attached message: its text is an attachment's, not the body."""
+    """Every part depth-first, in document order, without recursion (hostile nesting) and with a
+    part cap.  ``nested`` is true inside an attached message: its text is an attachment's, not
+    the body's."""
     stack: list[tuple[Message, int, bool]] = [(state.msg, 0, False)]
     count = 0
     while stack:
@@ -265,26 +262,35 @@ def _walk(state: _State) -> Iterator[tuple[Message, int, bool]]:
         if count > MAX_PARTS:
             note(state.problems, f"more than {MAX_PARTS} MIME parts; the rest were not read")
             return
-        yield part, depth, nested
+        ctype = ""
+        try:
+            info = describe(part)
+            ctype = info.content_type
+            _part(state, part, info, depth, nested)
+        except Exception as exc:
+            note(state.problems, f"a MIME part could not be read ({type(exc).__name__})")
+        for defect in getattr(part, "defects", ()):
+            doc = (type(defect).__doc__ or "").strip().splitlines()
+            detail = f": {doc[0].rstrip('.')}" if doc else ""
+            note(state.problems, f"MIME defect {type(defect).__name__}{detail}")
         if part.is_multipart():
             children = part.get_payload()
             if depth >= MAX_DEPTH:
                 note(state.problems, f"MIME nesting deeper than {MAX_DEPTH}; inner parts not read")
                 continue
-            inner = nested or part.get_content_type() in _MESSAGE_TYPES
+            inner = nested or (ctype or part.get_content_type()) in _MESSAGE_TYPES
             for child in reversed(children if isinstance(children, list) else []):
                 if isinstance(child, Message):
                     stack.append((child, depth + 1, inner))
 
 
-def _part(state: _State, part: Message, depth: int, nested: bool) -> None:
-    info = describe(part)
+def _part(state: _State, part: Message, info: PartInfo, depth: int, nested: bool) -> None:
     ctype = info.content_type
     if part.is_multipart():
         if ctype in _MESSAGE_TYPES and depth > 0:
             _attachment(state, info, _attached_message_bytes(part))
         return
-    payload = part.get_payload(decode=True)
+    payload = payload_bytes(part, info)
     data = payload if isinstance(payload, bytes) else b""
     if info.filename or info.disposition == "attachment" or _is_nameless_file(ctype):
         _attachment(state, info, data)
@@ -423,7 +429,10 @@ def _header_dict(state: _State) -> None:
     for name, values in state.headers.items():
         if budget <= 0:
             break
-        joined = "\n".join(v[:MAX_HEADER_VALUE] for v in values)[:budget]
+        if len(values) == 1:  # most headers: no generator and join
+            joined = values[0][:MAX_HEADER_VALUE][:budget]
+        else:
+            joined = "\n".join(v[:MAX_HEADER_VALUE] for v in values)[:budget]
         out[name] = joined
         budget -= len(joined) + len(name)
     state.out.headers = out

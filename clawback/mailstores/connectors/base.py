@@ -169,6 +169,10 @@ class Connector:
     def list_mailboxes(self) -> list[str]:
         raise NotImplementedError
 
+    def folders(self, mailbox: str) -> list[Folder]:
+        """The mailbox's folders with their classes (one listing; no message is read)."""
+        raise NotImplementedError
+
     def sync(self, mailbox: str, state: Mapping[str, Any]) -> SyncChanges:
         raise NotImplementedError
 
@@ -178,6 +182,14 @@ class Connector:
 
     def move(self, mailbox: str, refs: Iterable[Ref], to_class: FolderClass) -> dict[Ref, Ref]:
         """Move refs to the folder of ``to_class``; return old ref -> new ref."""
+        raise NotImplementedError
+
+    def move_to_folder(self, mailbox: str, refs: Iterable[Ref], folder: str) -> dict[Ref, Ref]:
+        """Move refs to the folder named ``folder`` (which must exist); return old -> new ref.
+
+        Undo needs this: a message goes back to the exact folder it came from, and a class
+        ("other") can name many folders.  Same result rules as :meth:`move`.
+        """
         raise NotImplementedError
 
     def soft_delete(self, mailbox: str, refs: Iterable[Ref]) -> dict[Ref, Ref]:

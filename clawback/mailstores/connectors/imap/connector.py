@@ -203,6 +203,21 @@ class ImapConnector(Connector):
         if not groups:
             return {}
         target = self._run(mailbox, lambda s: self._target(s, FolderClass(to_class)))
+        return self._move_groups(mailbox, groups, target)
+
+    def move_to_folder(self, mailbox: str, refs: Iterable[Ref], folder: str) -> dict[Ref, Ref]:
+        """Move refs to the existing folder ``folder`` (undo puts messages back exactly where
+        they were); otherwise as :meth:`move`.  Raises :class:`MailboxNotFound` when the
+        folder no longer exists (it is not re-created: the user may have deleted it)."""
+        groups = _group(refs)
+        if not groups:
+            return {}
+        names = {f.name for f in self._run(mailbox, self._discover) if f.selectable}
+        if folder not in names:
+            raise MailboxNotFound(f"{mailbox}: no folder {folder!r}")
+        return self._move_groups(mailbox, groups, folder)
+
+    def _move_groups(self, mailbox: str, groups: dict[str, list[_Item]], target: str) -> dict[Ref, Ref]:
         moved: dict[Ref, Ref] = {}
         for folder, items in groups.items():
             if folder == target:

@@ -208,8 +208,16 @@ class MaildirConnector(Connector):
             )
 
     def move(self, mailbox: str, refs: Iterable[Ref], to_class: FolderClass) -> dict[Ref, Ref]:
+        return self._move(mailbox, refs, self._folder_for(mailbox, to_class))
+
+    def move_to_folder(self, mailbox: str, refs: Iterable[Ref], folder: str) -> dict[Ref, Ref]:
         home = self._home(mailbox)
-        target = self._folder_for(mailbox, to_class)
+        if "/" in folder or not (self._folder_dir(home, folder) / "cur").is_dir():
+            raise MailboxNotFound(f"{mailbox}: no folder {folder!r}")
+        return self._move(mailbox, refs, folder)
+
+    def _move(self, mailbox: str, refs: Iterable[Ref], target: str) -> dict[Ref, Ref]:
+        home = self._home(mailbox)
         target_dir = self._folder_dir(home, target)
         moved: dict[Ref, Ref] = {}
         listings: dict[str, dict[str, Path]] = {}
