@@ -137,9 +137,16 @@ class Installation:
                 while conn.execute(query, [remediation_id]).fetchone()[0] in ("queued", "in_progress"):
                     time.sleep(0.02)
             return
-        with sqlite3.connect(self.home / "clawback.sqlite3") as conn:
-            while conn.execute(query.replace("%s", "?"), [remediation_id]).fetchone()[0] in ("queued", "in_progress"):
-                time.sleep(0.02)
+        while True:
+            # A fresh connection per poll: a long-lived one could keep reading an old snapshot.
+            conn = sqlite3.connect(self.home / "clawback.sqlite3", isolation_level=None)
+            try:
+                rows = conn.execute(query.replace("%s", "?"), [remediation_id]).fetchall()
+            finally:
+                conn.close()
+            if rows[0][0] not in ("queued", "in_progress"):
+                return
+            time.sleep(0.02)
 
 
 # --- the data, and restoring it ---------------------------------------------------------------

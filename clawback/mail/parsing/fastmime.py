@@ -30,6 +30,9 @@ from operator import itemgetter
 
 _MAX_DEPTH = 30
 _BLANK_LINE = re.compile(r"\n\r?\n")
+# A CR that does not start a CRLF.  Searching for it visits each CR once; counting CRs and CRLFs
+# would be two full passes over the message, attachments included (~3x slower).
+_BARE_CR = re.compile(r"\r(?!\n)")
 # One header field: an RFC 5322 §2.2 name (the feedparser's headerRE accepts exactly these before
 # the colon), the value with its leading blanks skipped, and any continuation lines.  Matches
 # that tile the whole block prove that every line is a field or a continuation.
@@ -56,7 +59,7 @@ class _Fallback(Exception):
 def parse(raw: bytes) -> Message | None:
     """The compat32 tree of ``raw``, or None when only the stdlib parser can build it faithfully."""
     text = raw.decode("ascii", "surrogateescape")
-    if "\r" in text and text.count("\r") != text.count("\r\n"):
+    if "\r" in text and _BARE_CR.search(text):
         return None  # bare CR line ends: the feedparser splits on them too
     try:
         return _entity(text, 0)

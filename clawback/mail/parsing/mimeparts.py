@@ -12,6 +12,7 @@ import binascii
 import re
 from dataclasses import dataclass
 from email.message import Message
+from functools import lru_cache
 
 from clawback.mail.parsing import fastmime
 from clawback.mail.parsing.headers import raw_text
@@ -20,7 +21,7 @@ _PARAM = re.compile(r';\s*([^\s=;"]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"?|([^;]*))')
 _ESCAPE = re.compile(r"\\(.)")
 
 
-@dataclass
+@dataclass(frozen=True)
 class PartInfo:
     content_type: str
     disposition: str  # "" | attachment | inline | ...
@@ -50,6 +51,8 @@ def describe(part: Message) -> PartInfo:
     cd_raw: object = None
     cte_raw: object = None
     for key, value in part.raw_items():
+        if key[:1] not in "cC":  # most of a message's headers: skip lower-casing them
+            continue
         name = key.lower()
         if name == "content-type":
             ct_raw = value if ct_raw is None else ct_raw
@@ -57,6 +60,10 @@ def describe(part: Message) -> PartInfo:
             cd_raw = value if cd_raw is None else cd_raw
         elif name == "content-transfer-encoding":
             cte_raw = value if cte_raw is None else cte_raw
+    if _plain(ct_raw) and _plain(cd_raw) and _plain(cte_raw):
+        # Plain values determine the result alone (a missing Content-Type: with the default type).
+        default_type = part.get_default_type() if ct_raw is None else ""
+        return _describe_plain(ct_raw, cd_raw, cte_raw, default_type)  # type: ignore[arg-type]
     content_type = fastmime.content_type(part, ct_raw)
     cte = cte_raw.lower() if isinstance(cte_raw, str) and cte_raw.isascii() else ""
     ct_value = raw_text(ct_raw) if ct_raw is not None else ""
@@ -78,6 +85,39 @@ def describe(part: Message) -> PartInfo:
         filename=cd_params.get("filename") or ct_params.get("name") or "",
         charset=ct_params.get("charset", "").lower(),
         transfer_encoding=cte,
+    )
+
+
+_PLAIN_MAX = 256
+
+
+def _plain(value: object) -> bool:
+    """Absent, or short ASCII without NUL or RFC 2231 "*": text the stdlib hands back unchanged."""
+    if value is None:
+        return True
+    return (
+        type(value) is str and len(value) <= _PLAIN_MAX and value.isascii() and "*" not in value and "\x00" not in value
+    )
+
+
+# Leaf parts repeat their headers across messages ("text/plain; charset=utf-8", "inline").
+@lru_cache(maxsize=2048)
+def _describe_plain(ct_raw: str | None, cd_raw: str | None, cte_raw: str | None, default_type: str) -> PartInfo:
+    if ct_raw is None:
+        content_type = default_type
+    else:
+        content_type = ct_raw.partition(";")[0].strip().lower()
+        content_type = content_type if content_type.count("/") == 1 else "text/plain"
+    ct_value = ct_raw or ""
+    cd_value = cd_raw or ""
+    ct_params = _params(ct_value) if ";" in ct_value else {}
+    cd_params = _params(cd_value) if ";" in cd_value else {}
+    return PartInfo(
+        content_type=content_type,
+        disposition=cd_value.split(";", 1)[0].strip().lower(),
+        filename=cd_params.get("filename") or ct_params.get("name") or "",
+        charset=ct_params.get("charset", "").lower(),
+        transfer_encoding=(cte_raw or "").lower(),
     )
 
 

@@ -135,12 +135,14 @@ def _index_headers(state: _State) -> None:
     for name, value in state.msg.raw_items():
         # Plain ASCII needs none of raw_text's repairs (the common case: skip the call).
         text = value if type(value) is str and value.isascii() and "\x00" not in value else raw_text(value)
+        if "\n" in text:
+            text = unfold(text)
         key = name.strip().lower()
         values = headers.get(key)
         if values is None:
-            headers[key] = [unfold(text)]
+            headers[key] = [text]
         else:
-            values.append(unfold(text))
+            values.append(text)
     if not headers:
         note(state.problems, "no headers")
 

@@ -23,7 +23,9 @@ _IPV6 = r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*[0-9A-Fa-f.]"
 #   Postfix/Sendmail  from helo (rdns [1.2.3.4])       Exim  from [1.2.3.4] (helo=x) / (x [1.2.3.4])
 #   Exchange          from host (1.2.3.4)              qmail from unknown (HELO x) (1.2.3.4)
 #   IPv6              [IPv6:2001:db8::1], [2001:db8::1], (2001:db8::1)
-_BRACKETED = re.compile(rf"(?<!helo=)\[(?:IPv6:)?({_IPV4}|{_IPV6})\]", re.IGNORECASE)
+# Look-behinds come after a literal ("[" not after "helo=", "by" not after a non-space), so
+# that the regex engine can jump to that literal instead of trying every position (~5x faster).
+_BRACKETED = re.compile(rf"\[(?<!helo=\[)(?:IPv6:)?({_IPV4}|{_IPV6})\]", re.IGNORECASE)
 _PARENTHESISED = re.compile(rf"\(\s*(?:IPv6:)?({_IPV4}|{_IPV6})\s*\)", re.IGNORECASE)
 _HOST_TOKEN = re.compile(r"^\s*(\[[^\]\s]*\]|[^\s()\[\];]+)")
 _CHECKED_IP_MARKERS = r"(?:client-ip=|sender IP is |smtp\.remote-ip=|policy\.iprev=|designates )"
@@ -31,7 +33,7 @@ _CHECKED_IP = re.compile(_CHECKED_IP_MARKERS + r"\s*([0-9A-Fa-f:.]+)", re.IGNORE
 # The same on lower-cased ASCII text: ~6x faster, because a case-sensitive search can skip to the
 # markers' first letters.  The IPs come out lower-cased, which canonicalising ignores.
 _CHECKED_IP_LOWER = re.compile(_CHECKED_IP_MARKERS.lower() + r"\s*([0-9a-f:.]+)")
-_BY = re.compile(r"(?<!\S)by\s")
+_BY = re.compile(r"by(?<!\Sby)\s")
 _PAREN = re.compile(r"[()]")
 _BY_END = re.compile(r"\s(?:with|id|via|for)\s")
 
@@ -110,14 +112,17 @@ def _client_ip(from_clause: str) -> str:
 
 def parse_hop(value: str) -> Hop:
     from_clause, by_clause, date_text = _split_clauses(value)
-    host = _HOST_TOKEN.match(from_clause)
-    by_host = _HOST_TOKEN.match(by_clause)
     return Hop(
-        from_host=host.group(1).lower().rstrip(".") if host else "",
+        from_host=_host_name(from_clause),
         from_ip=_client_ip(from_clause),
-        by_host=by_host.group(1).lower().rstrip(".") if by_host else "",
+        by_host=_host_name(by_clause),
         date_text=date_text,
     )
+
+
+def _host_name(clause: str) -> str:
+    host = _HOST_TOKEN.match(clause)
+    return host.group(1).lower().rstrip(".") if host else ""
 
 
 @lru_cache(maxsize=4096)
@@ -186,12 +191,14 @@ def sender_ip(received: list[str], checked: Collection[str] = ()) -> str:
     """
     public: list[str] = []
     for value in received:
-        hop = parse_hop(value)
-        if not hop.from_ip or not is_public(hop.from_ip):
+        # ``parse_hop`` piece by piece: most hops are internal, and their names are not needed.
+        from_clause, by_clause, _date_text = _split_clauses(value)
+        ip = _client_ip(from_clause)
+        if not ip or not is_public(ip):
             continue
-        if not same_operator(hop.from_host, hop.by_host):
-            return hop.from_ip
-        public.append(hop.from_ip)
+        if not same_operator(_host_name(from_clause), _host_name(by_clause)):
+            return ip
+        public.append(ip)
     for ip in public:
         if ip in checked:
             return ip

@@ -219,8 +219,11 @@ class UrlCollector:
     def add(self, raw: str, source: str) -> None:
         if len(self.urls) >= self.limit:
             return
-        for record in normalise(raw, source):
-            self.urls.setdefault(record.url, record)
+        # ``normalise`` without building records for URLs already seen (text and HTML repeat them).
+        records = _normalised(raw) if len(raw) <= _CACHED_MAX else _normalised.__wrapped__(raw)
+        for url, domain, path in records:
+            if url not in self.urls:
+                self.urls[url] = ParsedUrl(url=url, domain=domain, path=path, source=source)
 
     def add_all(self, raws: Iterable[str], source: str) -> None:
         for raw in raws:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from clawback.audit.models import AuditEvent
 from clawback.mail.models import TimelineEvent
@@ -130,6 +131,9 @@ def test_move_to_junk_updates_items_index_timeline_and_audit(world: World, erin)
         )
     )
     assert actions[:1] == ["remediation.submit"] and "remediation.complete" in actions
+    # The spare watchdogs were removed with the finish.
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    assert remediation.runs.filter(state="done").count() == 2
     # The index now agrees with the store: a sync finds nothing to change.
     world.sync()
     assert world.copy(ANN, "evil-2@evil.example").ref == item.new_ref

@@ -45,7 +45,7 @@ def test_worker_killed_at_random_points(tmp_path: Path) -> None:
             tmp_path,
             url,
             # Small batches: more claims and commits, so kills land in every step of the protocol.
-            CLAWBACK_REMEDIATION_BATCH=20,
+            CLAWBACK_REMEDIATION_BATCH=50,
             CLAWBACK_REMEDIATION_LEASE_SECONDS=2,
             CLAWBACK_REMEDIATION_TICK_SECONDS=1,
             CLAWBACK_REMEDIATION_MAX_ATTEMPTS=1000,
