@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
 from clawback.accounts.access import has_role
 from clawback.accounts.roles import Role
 from clawback.api.auth import requires
-from clawback.api.schemas import MessageDetail, QueryErrorOut, SearchOut
+from clawback.api.schemas import ErrorOut, MessageDetail, QueryErrorOut, SearchOut, TimelineOut
 from clawback.audit.log import record
 from clawback.explorer.query import QueryError, search
+from clawback.mail.content import Content, ContentUnavailable, eml_response, read_content
 from clawback.mail.models import MessageCopy
 
 router = Router(tags=["messages"])
@@ -74,6 +75,19 @@ def summary(copy: MessageCopy) -> dict[str, Any]:
     return data
 
 
+class MessageDetailOut(MessageDetail):
+    # Other copies with the same body fingerprint, and with the same Message-ID (the same
+    # message delivered to other recipients, or present in other folders).
+    similar_count: int
+    same_message_count: int
+
+
+def _other_copies(copy: MessageCopy, **match: str) -> int:
+    if not all(match.values()):
+        return 0
+    return MessageCopy.objects.filter(**match).exclude(pk=copy.pk).count()
+
+
 def detail(copy: MessageCopy) -> dict[str, Any]:
     data = summary(copy) | {name: getattr(copy, name) for name in _DETAIL}
     data.update(
@@ -85,6 +99,8 @@ def detail(copy: MessageCopy) -> dict[str, Any]:
         attachments=list(copy.attachments.all()),
         timeline=list(copy.timeline.all()),
         headers=None,
+        similar_count=_other_copies(copy, fingerprint=copy.fingerprint),
+        same_message_count=_other_copies(copy, message_id=copy.message_id),
     )
     return data
 
@@ -114,7 +130,7 @@ def search_messages(
 
 @router.get(
     "/messages/{message_id}",
-    response=MessageDetail,
+    response=MessageDetailOut,
     auth=requires(Role.VIEW),
     summary="One delivered copy with URLs, attachments and timeline",
 )
@@ -135,3 +151,39 @@ def message_detail(request: HttpRequest, message_id: int, headers: bool = True) 
         )
         data["headers"] = copy.headers
     return data
+
+
+@router.get(
+    "/messages/{message_id}/timeline",
+    response=list[TimelineOut],
+    auth=requires(Role.VIEW),
+    summary="Post-delivery events of one delivered copy, oldest first",
+)
+def message_timeline(request: HttpRequest, message_id: int) -> list[Any]:
+    copy = get_object_or_404(MessageCopy, pk=message_id)
+    return list(copy.timeline.all())
+
+
+@router.get(
+    "/messages/{message_id}/eml",
+    response={502: ErrorOut},
+    auth=requires(Role.PREVIEW),
+    summary="The raw message (.eml) as its mail store holds it",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The message, as an attachment",
+                "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def message_eml(request: HttpRequest, message_id: int) -> HttpResponse | Status[dict[str, str]]:
+    """Read from the store (not the index) and written to the audit log as mail-content access.
+    502 when the store cannot be read or no longer holds the message."""
+    copy = get_object_or_404(MessageCopy.objects.select_related("store", "mailbox"), pk=message_id)
+    try:
+        raw = read_content(copy, Content.EML, acting_user=request.user)
+    except ContentUnavailable as exc:
+        return Status(502, {"detail": exc.message})
+    return eml_response(copy, raw)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 from clawback.accounts.access import has_role, require_role
 from clawback.accounts.roles import Role
 from clawback.explorer.query import FIELDS, QueryError, search
+from clawback.explorer.take_action import may_propose
 from clawback.mail.models import MessageCopy
 
 # What an empty query means, as in the reference system: mail received yesterday and today.
@@ -30,6 +31,8 @@ class SearchForm(forms.Form):
     # textarea is not re-rendered).
     q = forms.CharField(required=False, max_length=20_000, strip=False)
     page = forms.IntegerField(required=False, min_value=1)
+    # "Select all N results" (Take action): every row starts ticked; unticked rows are excluded.
+    select_all = forms.BooleanField(required=False)
 
     def clean_q(self) -> str:
         # Browsers submit textarea line breaks as CRLF (HTML §4.10.21); the language counts LF.
@@ -52,7 +55,12 @@ def _found(q: str, now: datetime, *, allow_headers: bool) -> tuple[QuerySet[Mess
 @require_safe
 def explorer(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
-    context: dict[str, Any] = {"form": form, "fields": list(FIELDS.items()), "default_query": DEFAULT_QUERY}
+    context: dict[str, Any] = {
+        "form": form,
+        "fields": list(FIELDS.items()),
+        "default_query": DEFAULT_QUERY,
+        "may_propose": may_propose(request.user),
+    }
     if not form.is_valid():
         context["q"] = request.GET.get("q", "")
         return render(request, "explorer/search.html", context)
@@ -68,5 +76,8 @@ def explorer(request: HttpRequest) -> HttpResponse:
         page=paginator.get_page(form.cleaned_data["page"]),
         since=since,
         q_param=urlencode({"q": q}),
+        # What Take action selects from: the query as run (the default range spelled out).
+        effective_query=q if since is None else DEFAULT_QUERY,
+        select_all=form.cleaned_data["select_all"],
     )
     return render(request, "explorer/search.html", context)

@@ -21,7 +21,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("action-center/", views.action_center, name="action-center"),
+    path("action-center/", include("clawback.remediation.urls")),
     path("investigations/", views.investigations, name="investigations"),
     path("settings/", include(settings_patterns)),
 ]

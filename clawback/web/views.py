@@ -1,4 +1,4 @@
-"""The shell of the UI: home, and the pages later work fills (Action center, Investigations)."""
+"""The shell of the UI: home, and the pages later work fills (Investigations)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,6 @@ from clawback.accounts.roles import Role
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("explorer")
-
-
-@require_role(Role.VIEW)
-@require_safe
-def action_center(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/action_center.html", {"remediations": []})
 
 
 @require_role(Role.VIEW)

@@ -15,8 +15,18 @@ EXPECTED = {
     ("/me", "GET"): Role.VIEW,
     ("/search", "GET"): Role.VIEW,
     ("/messages/{message_id}", "GET"): Role.VIEW,
+    ("/messages/{message_id}/timeline", "GET"): Role.VIEW,
+    ("/messages/{message_id}/eml", "GET"): Role.PREVIEW,
     ("/stores", "GET"): Role.VIEW,
     ("/audit", "GET"): Role.MANAGE_SETTINGS,
+    ("/remediations", "GET"): Role.VIEW,
+    ("/remediations", "POST"): Role.PROPOSE,
+    ("/remediations/{remediation_id}", "GET"): Role.VIEW,
+    ("/remediations/{remediation_id}/items", "GET"): Role.VIEW,
+    ("/remediations/{remediation_id}/export.csv", "GET"): Role.VIEW,
+    ("/remediations/{remediation_id}/approve", "POST"): Role.SEARCH_AND_PURGE,
+    ("/remediations/{remediation_id}/reject", "POST"): Role.SEARCH_AND_PURGE,
+    ("/remediations/{remediation_id}/undo", "POST"): Role.SEARCH_AND_PURGE,
 }
 
 
@@ -62,8 +72,17 @@ def test_openapi_documents_the_bearer_scheme_and_every_path(client: Client) -> N
         "/api/v1/me",
         "/api/v1/search",
         "/api/v1/messages/{message_id}",
+        "/api/v1/messages/{message_id}/timeline",
+        "/api/v1/messages/{message_id}/eml",
         "/api/v1/stores",
         "/api/v1/audit",
+        "/api/v1/remediations",
+        "/api/v1/remediations/{remediation_id}",
+        "/api/v1/remediations/{remediation_id}/items",
+        "/api/v1/remediations/{remediation_id}/export.csv",
+        "/api/v1/remediations/{remediation_id}/approve",
+        "/api/v1/remediations/{remediation_id}/reject",
+        "/api/v1/remediations/{remediation_id}/undo",
     }
     assert schema["components"]["securitySchemes"] == {"RoleAuth": {"type": "http", "scheme": "bearer"}}
     for path in schema["paths"].values():

@@ -23,6 +23,7 @@ from django.urls.resolvers import RoutePattern
 from clawback.accounts.actions import do_create_token
 from clawback.accounts.roles import Role
 from clawback.api.api import api, operations, required_role
+from clawback.remediation.tests.factories import make_remediation
 from clawback.web.tests.factories import make_copy
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,8 @@ def walk(patterns: list[Any] | None = None, prefix: str = "", ns: str = "") -> I
 @pytest.fixture
 def objects(alice: User) -> dict[str, int]:
     token, _secret = do_create_token(alice, "alice's", acting_user=alice)
-    return {"pk": token.pk, "message_id": make_copy().pk}
+    remediation = make_remediation(alice).pk
+    return {"pk": token.pk, "message_id": make_copy().pk, "key": remediation, "remediation_id": remediation}
 
 
 def fill(path: str, objects: dict[str, int]) -> str:

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 def test_action_center_lists_no_remediations(client: Client, bob: User) -> None:
     client.force_login(bob)
-    html = client.get("/action-center/").content.decode()
-    assert '<td colspan="8">No remediations</td>' in html
+    html = client.get("/action-center/history/").content.decode()
+    assert '<td colspan="12">No remediations</td>' in html
     for column in ("Name", "Action", "Status", "Messages", "Source", "Submitted by", "Decided by"):
         assert f'<th scope="col">{column}</th>' in html
 

@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from clawback.accounts.actions import do_create_token
 from clawback.accounts.roles import Role
+from clawback.remediation.tests.factories import make_remediation
+from clawback.web.tests.factories import make_copy
 from clawback.web.tests.test_access import PUBLIC, walk
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +22,9 @@ pytestmark = pytest.mark.django_db
 # For each role: a persona who lacks it and one who holds it.
 PERSONAS: dict[Role, tuple[str, str]] = {
     Role.VIEW: ("nobody", "bob"),
+    Role.PROPOSE: ("bob", "dave"),
+    Role.PREVIEW: ("dave", "carol"),
+    Role.SEARCH_AND_PURGE: ("dave", "erin"),
     Role.MANAGE_SETTINGS: ("bob", "erin"),
     Role.MANAGE_USERS: ("erin", "alice"),
 }
@@ -28,6 +33,15 @@ PERSONAS: dict[Role, tuple[str, str]] = {
 def _own_token(user: User) -> dict[str, Any]:
     token, _secret = do_create_token(user, "mine", acting_user=user)
     return {"pk": token.pk}
+
+
+def _a_copy(user: User) -> dict[str, Any]:
+    return {"message_id": make_copy().pk}
+
+
+def _a_proposal(user: User) -> dict[str, Any]:
+    # Proposed by the automation, so every persona with Search and Purge may decide it.
+    return {"key": make_remediation().approval_id}
 
 
 @dataclass(frozen=True)
@@ -47,7 +61,23 @@ class Case:
 CASES = [
     Case("home", "GET", Role.VIEW, 302),
     Case("explorer", "GET", Role.VIEW, 200),
+    # A selection matching nothing: the first step, saying there is nothing to act on.
+    Case("explorer-take-action", "GET", Role.PROPOSE, 200, {"scope": "query", "query": "subject ~ nothing"}),
+    Case("explorer-take-action", "POST", Role.PROPOSE, 200, {"scope": "query", "query": "subject ~ nothing"}),
+    Case("explorer-message", "GET", Role.VIEW, 200, kwargs=_a_copy),
+    # The factory's store has no path: the content views answer with their "unavailable" form.
+    Case("explorer-message-headers", "GET", Role.PREVIEW, 200, kwargs=_a_copy),
+    Case("explorer-message-preview", "GET", Role.PREVIEW, 200, kwargs=_a_copy),
+    Case("explorer-message-preview-frame", "GET", Role.PREVIEW, 502, kwargs=_a_copy),
+    Case("explorer-message-eml", "GET", Role.PREVIEW, 302, kwargs=_a_copy),
     Case("action-center", "GET", Role.VIEW, 200),
+    Case("action-center-history", "GET", Role.VIEW, 200),
+    Case("remediation", "GET", Role.VIEW, 200, kwargs=_a_proposal),
+    Case("remediation-progress", "GET", Role.VIEW, 200, kwargs=_a_proposal),
+    Case("remediation-export", "GET", Role.VIEW, 200, kwargs=_a_proposal),
+    Case("remediation-approve", "POST", Role.SEARCH_AND_PURGE, 302, kwargs=_a_proposal),
+    Case("remediation-reject", "POST", Role.SEARCH_AND_PURGE, 302, {"reason": "benign"}, kwargs=_a_proposal),
+    Case("remediation-undo", "POST", Role.SEARCH_AND_PURGE, 302, {"name": "undo"}, kwargs=_a_proposal),
     Case("investigations", "GET", Role.VIEW, 200),
     Case("settings", "GET", Role.VIEW, 302),
     Case("settings-domains", "GET", Role.MANAGE_SETTINGS, 200),
@@ -72,7 +102,7 @@ def _call(client: Client, case: Case, user: User | None, owner: User | None = No
     kwargs = case.kwargs(user or owner) if case.kwargs and (user or owner) else {}
     url = reverse(case.name, kwargs=kwargs)
     if case.method == "GET":
-        return client.get(url)
+        return client.get(url, case.data)
     return client.post(url, case.data)
 
 
