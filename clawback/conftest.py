@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db.models.signals import post_migrate
 
 from clawback.accounts.actions import do_create_user
+from clawback.lib.testing.browser import page  # noqa: F401 (fixture)
 from clawback.lib.testing.fixtures import as_user, deliver, dovecot, new_user, user  # noqa: F401 (fixtures)
 
 CORPUS = Path(os.environ.get("CLAWBACK_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))

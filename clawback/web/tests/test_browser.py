@@ -7,61 +7,18 @@ live server.  ``playwright install`` is not needed (and cannot download here).
 from __future__ import annotations
 
 import re
-import tempfile
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connections
 from django.utils import timezone
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from clawback.api.api import api, operations
 from clawback.conftest import password_of
 from clawback.web.tests.factories import make_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
-    # Playwright runs an event loop in this thread; Django's ORM calls made by the test
-    # itself would otherwise be refused as "async unsafe".
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # A fresh profile per test.  Playwright takes it as user_data_dir of a persistent context
-    # (it refuses --user-data-dir among launch() args).
-    with tempfile.TemporaryDirectory(prefix="cb-chromium-") as profile, sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        csp_violations: list[str] = []
-        page.on("console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
-        try:
-            yield page
-        finally:
-            context.close()
-            # ORM calls made while Playwright's loop runs get connections of their own (asgiref
-            # keys them by context); close them, or PostgreSQL cannot drop the test database.
-            connections.close_all()
-        assert csp_violations == []  # htmx and the stylesheet load under the policy
 
 
 @pytest.fixture
