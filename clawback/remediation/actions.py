@@ -122,7 +122,7 @@ def _create(
     _check_fields(name, action, severity, source)
     now = timezone.now()
     with transaction.atomic():
-        copies = copies_for(selection, now=now)
+        copies = copies_for(selection, now=now, allow_headers=policy.may_query_headers(acting_user))
         if include_sender_copy:
             copies = with_sender_copies(copies)
         remediation = _new_remediation(
@@ -140,7 +140,7 @@ def _create(
         _refresh_selection(remediation)
         if not remediation.item_count:
             raise RemediationError("the selection matches no messages")
-        reason = _why_two_step(acting_user, remediation, propose)
+        reason = policy.why_two_step(acting_user, remediation.action, remediation.item_count, propose=propose)
         _record_submission(remediation, acting_user, selection.describe(), reason)
         _decide(remediation, acting_user, reason, now)
     return remediation
@@ -201,17 +201,6 @@ def _refresh_selection(remediation: Remediation) -> None:
     remediation.item_count = remediation.items.count()
     remediation.selection_digest = digest(remediation.pk)
     remediation.save(update_fields=["item_count", "selection_digest"])
-
-
-def _why_two_step(acting_user: Actor, remediation: Remediation, propose: bool) -> str | None:
-    """None when the remediation may run at once; else why it waits for a second person."""
-    if propose:
-        return "proposed for approval"
-    if not policy.may_execute(acting_user):
-        return f"{actor_name(acting_user)} lacks the Search and Purge role"
-    if is_automation(acting_user):
-        return None
-    return policy.two_step_reason(remediation.action, remediation.item_count)
 
 
 def _record_submission(
@@ -308,7 +297,7 @@ def do_add_to_proposal(remediation: Remediation, selection: Selection, *, acting
         remediation = _locked(remediation)
         if remediation.status != Status.PENDING_APPROVAL:
             raise RemediationError(f"{remediation.name!r} is {remediation.get_status_display().lower()}, not pending")
-        copies = copies_for(selection, now=now)
+        copies = copies_for(selection, now=now, allow_headers=policy.may_query_headers(acting_user))
         if remediation.include_sender_copy:
             copies = with_sender_copies(copies)
         added = freeze_copies(
@@ -448,7 +437,7 @@ def do_undo(
         _refresh_selection(reverse)
         if not reverse.item_count:
             raise RemediationError(f"nothing to undo: {remediation.name!r} moved no message")
-        reason = _why_two_step(acting_user, reverse, propose)
+        reason = policy.why_two_step(acting_user, reverse.action, reverse.item_count, propose=propose)
         record(
             "remediation.undo",
             actor=acting_user,

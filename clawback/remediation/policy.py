@@ -37,6 +37,11 @@ def may_execute(actor: Actor) -> bool:
     return isinstance(actor, str) or has_role(actor, Role.SEARCH_AND_PURGE)
 
 
+def may_query_headers(actor: Actor) -> bool:
+    """``header.<name>`` conditions read header contents: the Preview role (or the automation)."""
+    return isinstance(actor, str) or has_role(actor, Role.PREVIEW)
+
+
 def check_may_propose(actor: Actor) -> None:
     """Anyone allowed to hunt with Propose (or Search and Purge) may propose."""
     if isinstance(actor, str) or has_role(actor, Role.SEARCH_AND_PURGE):
@@ -54,6 +59,18 @@ def two_step_reason(action: str, count: int, policy: ApprovalPolicy | None = Non
     if policy.two_step_above is not None and count > policy.two_step_above:
         return f"the approval policy requires two-step approval above {policy.two_step_above:,} messages"
     return None
+
+
+def why_two_step(actor: Actor, action: str, count: int, *, propose: bool) -> str | None:
+    """None when a remediation of ``count`` copies may run at once; else why it waits for a
+    second person.  Submission and the Explorer's review both ask here."""
+    if propose:
+        return "proposed for approval"
+    if not may_execute(actor):
+        return f"{actor_name(actor)} lacks the Search and Purge role"
+    if is_automation(actor):
+        return None
+    return two_step_reason(action, count)
 
 
 def check_may_approve(remediation: Remediation, actor: Actor) -> None:

@@ -14,8 +14,7 @@ from datetime import datetime
 
 from django.db.models import Count
 
-from clawback.remediation import actions
-from clawback.remediation.models import Remediation
+from clawback.remediation import policy
 from clawback.remediation.policy import Actor
 from clawback.remediation.rules import not_remediable_reasons
 from clawback.remediation.selection import Selection, copies_for, with_sender_copies
@@ -69,7 +68,7 @@ def review(
 ) -> Review:
     """What submitting ``selection`` with ``action`` would act on.  Raises what submission
     raises for the selection: ``SelectionError`` (limits, unknown ids) and ``QueryError``."""
-    copies = copies_for(selection, now=now)
+    copies = copies_for(selection, now=now, allow_headers=policy.may_query_headers(acting_user))
     if include_sender_copy:
         copies = with_sender_copies(copies)
     copies = copies.order_by()
@@ -93,4 +92,4 @@ def review(
 def _two_step(acting_user: Actor, action: str, count: int) -> str | None:
     # The very rule do_submit applies, asked of an unsaved remediation of this size: the
     # review must not hold a second copy of it.
-    return actions._why_two_step(acting_user, Remediation(action=action, item_count=count), propose=False)
+    return policy.why_two_step(acting_user, action, count, propose=False)

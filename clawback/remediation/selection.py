@@ -59,8 +59,13 @@ class Selection:
         }
 
 
-def copies_for(selection: Selection, *, now: datetime | None = None) -> QuerySet[MessageCopy]:
+def copies_for(
+    selection: Selection, *, now: datetime | None = None, allow_headers: bool = True
+) -> QuerySet[MessageCopy]:
     """The copies ``selection`` names, after checking it against the limits (settings).
+
+    ``allow_headers=False`` refuses ``header.<name>`` conditions: a person without the Preview
+    role must not probe header contents through a remediation's query.
 
     Raises :class:`SelectionError` (too many, unknown ids, both or neither of ids and query)
     and :class:`~clawback.explorer.query.QueryError` (a bad query).
@@ -70,8 +75,8 @@ def copies_for(selection: Selection, *, now: datetime | None = None) -> QuerySet
     if selection.query is None:
         return _picked(selection)
     if selection.exclusions:
-        return _query_with_exclusions(selection, now)
-    qs = search(selection.query, now=now)
+        return _query_with_exclusions(selection, now, allow_headers)
+    qs = search(selection.query, now=now, allow_headers=allow_headers)
     limit = settings.CLAWBACK_REMEDIATION_LIMIT_QUERY
     _check_count(qs, limit, "a whole-query remediation", "CLAWBACK_REMEDIATION_LIMIT_QUERY")
     return qs
@@ -96,7 +101,7 @@ def _picked(selection: Selection) -> QuerySet[MessageCopy]:
     return qs
 
 
-def _query_with_exclusions(selection: Selection, now: datetime | None) -> QuerySet[MessageCopy]:
+def _query_with_exclusions(selection: Selection, now: datetime | None, allow_headers: bool) -> QuerySet[MessageCopy]:
     assert selection.query is not None
     exclusions = set(selection.exclusions)
     most = settings.CLAWBACK_REMEDIATION_LIMIT_EXCLUSIONS
@@ -105,7 +110,7 @@ def _query_with_exclusions(selection: Selection, now: datetime | None) -> QueryS
             f"{len(exclusions):,} exclusions; at most {most:,} (CLAWBACK_REMEDIATION_LIMIT_EXCLUSIONS): "
             "narrow the query instead"
         )
-    qs = search(selection.query, now=now)
+    qs = search(selection.query, now=now, allow_headers=allow_headers)
     limit = settings.CLAWBACK_REMEDIATION_LIMIT_QUERY_EXCLUSIONS
     _check_count(qs, limit, "a query with exclusions", "CLAWBACK_REMEDIATION_LIMIT_QUERY_EXCLUSIONS")
     return qs.exclude(pk__in=exclusions)

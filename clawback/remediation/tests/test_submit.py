@@ -109,3 +109,16 @@ def test_non_remediable_copies_are_recorded_with_the_reason(world: World, dave: 
     gone = submit(dave, Selection.picked([copy.pk]), name="r2")
     assert gone.items.get().state == ItemState.NOT_REMEDIABLE
     assert "no longer in the mailbox" in gone.items.get().reason
+
+
+def test_header_conditions_need_preview(world: World, dave: Any, carol: Any) -> None:
+    # dave has no Preview role: a query on header contents would let him probe them.
+    probe = "sender.domain = evil.example and header.subject ~ hello"
+    with pytest.raises(QueryError, match="needs the Preview role"):
+        submit(dave, Selection.of_query(probe))
+    with pytest.raises(QueryError, match="needs the Preview role"):
+        submit(dave, Selection.of_query(probe, exclude=[world.copy(ANN, "evil-1@evil.example").pk]))
+    assert not Remediation.objects.exists()
+    # carol holds Preview: the same query selects the evil.example copies.
+    remediation = do_propose(acting_user=carol, name="r2", action="move-to-junk", selection=Selection.of_query(probe))
+    assert remediation.item_count == 5
