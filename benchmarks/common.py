@@ -29,9 +29,10 @@ def machine() -> str:
         pass
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     dovecot = subprocess.run(["dovecot", "--version"], capture_output=True, text=True).stdout.strip()
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
     return (
         f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB RAM, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, Dovecot {dovecot}"
+        f"Python {platform.python_version()}, Dovecot {dovecot}; load average {load} at start"
     )
 
 

@@ -106,6 +106,12 @@ def _database() -> dict[str, Any]:
         "django.db.backends.postgresql_psycopg2",
     ):
         raise ImproperlyConfigured(f"DATABASE_URL: unsupported engine {config['ENGINE']}")
+    else:
+        # JIT compilation costs 100-300 ms whenever a plan's estimate passes jit_above_cost,
+        # which any scan of a million-row index does; it only pays off for queries running many
+        # seconds, and the Explorer's must answer in well under one (benchmarks/explorer.py).
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     config.setdefault("TEST", {})
     return config
 
@@ -162,6 +168,8 @@ CLAWBACK_IMAP_CONNECTIONS = env_int("CLAWBACK_IMAP_CONNECTIONS", 4, minimum=1)
 CLAWBACK_SYNC_PROCESSES = env_int("CLAWBACK_SYNC_PROCESSES", 2, minimum=1)
 # Result rows shown per page in the Explorer search.
 CLAWBACK_PAGE_SIZE = env_int("CLAWBACK_PAGE_SIZE", 50, minimum=1)
+# Rows of one Explorer CSV export (SPEC §3: the reference system's 200,000).
+CLAWBACK_EXPORT_LIMIT = env_int("CLAWBACK_EXPORT_LIMIT", 200_000, minimum=1)
 
 # --- Remediation (SPEC §4) ----------------------------------------------------------------
 # Selection limits, per mode (the reference system's defaults).

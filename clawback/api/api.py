@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError
 from ninja.operation import Operation
 
 from clawback.accounts.roles import Role
-from clawback.api import account, messages, remediations, system
+from clawback.api import account, explorer, messages, remediations, system
 from clawback.api.auth import RoleAuth, requires
 
 api = NinjaAPI(
@@ -42,6 +42,7 @@ def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse
 api.add_router("", account.router)
 api.add_router("", messages.router)
 api.add_router("", system.router)
+api.add_router("", explorer.router)
 api.add_router("", remediations.router)
 
 

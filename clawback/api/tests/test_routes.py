@@ -27,6 +27,24 @@ EXPECTED = {
     ("/remediations/{remediation_id}/approve", "POST"): Role.SEARCH_AND_PURGE,
     ("/remediations/{remediation_id}/reject", "POST"): Role.SEARCH_AND_PURGE,
     ("/remediations/{remediation_id}/undo", "POST"): Role.SEARCH_AND_PURGE,
+    # The Explorer: saving and tracking one's own queries is part of hunting (View).
+    ("/explorer/views", "GET"): Role.VIEW,
+    ("/explorer/search", "GET"): Role.VIEW,
+    ("/explorer/pivots", "GET"): Role.VIEW,
+    ("/explorer/pivots/{pivot}", "GET"): Role.VIEW,
+    ("/explorer/histogram", "GET"): Role.VIEW,
+    ("/explorer/campaigns", "GET"): Role.VIEW,
+    ("/explorer/export.csv", "GET"): Role.VIEW,
+    ("/explorer/saved", "GET"): Role.VIEW,
+    ("/explorer/saved", "POST"): Role.VIEW,
+    ("/explorer/saved/{saved_id}", "GET"): Role.VIEW,
+    ("/explorer/saved/{saved_id}", "PATCH"): Role.VIEW,
+    ("/explorer/saved/{saved_id}", "DELETE"): Role.VIEW,
+    ("/explorer/tracked", "GET"): Role.VIEW,
+    ("/explorer/tracked", "POST"): Role.VIEW,
+    ("/explorer/tracked/{tracked_id}", "GET"): Role.VIEW,
+    ("/explorer/tracked/{tracked_id}", "DELETE"): Role.VIEW,
+    ("/explorer/tracked/{tracked_id}/runs", "GET"): Role.VIEW,
 }
 
 
@@ -83,6 +101,18 @@ def test_openapi_documents_the_bearer_scheme_and_every_path(client: Client) -> N
         "/api/v1/remediations/{remediation_id}/approve",
         "/api/v1/remediations/{remediation_id}/reject",
         "/api/v1/remediations/{remediation_id}/undo",
+        "/api/v1/explorer/views",
+        "/api/v1/explorer/search",
+        "/api/v1/explorer/pivots",
+        "/api/v1/explorer/pivots/{pivot}",
+        "/api/v1/explorer/histogram",
+        "/api/v1/explorer/campaigns",
+        "/api/v1/explorer/export.csv",
+        "/api/v1/explorer/saved",
+        "/api/v1/explorer/saved/{saved_id}",
+        "/api/v1/explorer/tracked",
+        "/api/v1/explorer/tracked/{tracked_id}",
+        "/api/v1/explorer/tracked/{tracked_id}/runs",
     }
     assert schema["components"]["securitySchemes"] == {"RoleAuth": {"type": "http", "scheme": "bearer"}}
     for path in schema["paths"].values():

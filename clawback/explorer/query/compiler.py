@@ -1,23 +1,25 @@
 """Syntax tree -> one ``Q`` over MessageCopy.
 
-URL and attachment conditions become ``Exists(...)`` subqueries: a copy with many URLs is still
-one row, and ``not url.domain = x`` means "no URL of that domain" (copies without URLs match).
+URL and attachment conditions become subqueries (:class:`RelatedMatch`): a copy with many URLs
+is still one row, and ``not url.domain = x`` means "no URL of that domain" (copies without URLs
+match).
 ``a != v`` is ``not a = v`` and ``a not in (...)`` is ``not a in (...)``, for every field.
 """
 
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import reduce
 from typing import Any, TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField
 from django.db.models import Value as SqlValue
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Lower
-from django.db.models.lookups import Exact, IContains, In
+from django.db.models.lookups import Contains, Exact, IContains, In
 
 from clawback.explorer.query.errors import QueryError
 from clawback.explorer.query.fields import Case, FieldSpec, FieldType, Relation, lookup_field
@@ -43,26 +45,69 @@ T = TypeVar("T")
 Handler = Callable[[FieldSpec, str, Sequence[Value], datetime], Q]
 
 
-def compile_node(node: Node, now: datetime) -> Q:
+def compile_node(node: Node, now: datetime, negated: bool = False) -> Q:
+    """``negated``: whether an odd number of ``not`` encloses ``node`` (see :func:`_any_of`)."""
     if isinstance(node, Comparison):
         return _comparison(node, now)
     if isinstance(node, Not):
-        return ~compile_node(node.operand, now)
+        return ~compile_node(node.operand, now, not negated)
     if isinstance(node, And):
-        return _all(compile_node(child, now) for child in node.operands)
+        return _all(compile_node(child, now, negated) for child in node.operands)
     if isinstance(node, Or):
-        return _any(compile_node(child, now) for child in node.operands)
+        return _any_of(node.operands, now, negated)
     assert isinstance(node, All)
     return Q()
 
 
 def _comparison(node: Comparison, now: datetime) -> Q:
     spec = lookup_field(node.field, node.field_span)
+    scoped = _scoped(spec.relation, _condition(spec, node, now))
+    return ~scoped if node.op in _NEGATIVE else scoped
+
+
+def _condition(spec: FieldSpec, node: Comparison, now: datetime) -> Q:
+    """The comparison as its positive form, on the table that holds the column."""
     _check_operator(spec, node)
     op = _POSITIVE.get(node.op, node.op)
-    condition = _HANDLERS[spec.type](spec, op, node.values, now)
-    scoped = _scoped(spec.relation, condition)
-    return ~scoped if node.op in _NEGATIVE else scoped
+    return _HANDLERS[spec.type](spec, op, node.values, now)
+
+
+def _any_of(operands: Sequence[Node], now: datetime, negated: bool) -> Q:
+    """Operands ORed.  Positive URL and attachment conditions become one subquery per table
+    (``url.domain = a or url.domain = b``: one index scan of each value), and those of both
+    tables one ``id IN (... UNION ALL ...)``: an IOC sweep ``url.domain = x or attachment.sha256
+    = y`` is then two index lookups, where OR-ed subqueries would make PostgreSQL test every
+    copy.  Under a ``not`` they stay apart, as NOT EXISTS each (an anti-join; ``NOT IN`` over a
+    large subquery is quadratic on PostgreSQL)."""
+    plain: list[Q] = []
+    related: dict[Relation, list[Q]] = {}
+    for child in operands:
+        found = None if negated else _related_condition(child, now)
+        if found is None:
+            plain.append(compile_node(child, now, negated))
+        else:
+            related.setdefault(found[0], []).append(found[1])
+    if related:
+        plain.append(_related_any(related))
+    return _any(plain)
+
+
+def _related_condition(node: Node, now: datetime) -> tuple[Relation, Q] | None:
+    """(table, condition) of a positive URL or attachment comparison, else None."""
+    if not isinstance(node, Comparison) or node.op in _NEGATIVE:
+        return None
+    spec = lookup_field(node.field, node.field_span)
+    if spec.relation is Relation.COPY:
+        return None
+    return spec.relation, _condition(spec, node, now)
+
+
+def _related_any(related: dict[Relation, list[Q]]) -> Q:
+    matches = [_related(relation).filter(_any(conditions)) for relation, conditions in related.items()]
+    if len(matches) == 1:
+        return Q(RelatedMatch(matches[0]))
+    ids = [match.values("copy_id") for match in matches]
+    return Q(pk__in=ids[0].union(*ids[1:], all=True))
 
 
 def _check_operator(spec: FieldSpec, node: Comparison) -> None:
@@ -79,8 +124,32 @@ def _check_operator(spec: FieldSpec, node: Comparison) -> None:
 def _scoped(relation: Relation, condition: Q) -> Q:
     if relation is Relation.COPY:
         return condition
-    related = _related(relation).filter(condition, copy=OuterRef("pk"))
-    return Q(Exists(related))
+    return Q(RelatedMatch(_related(relation).filter(condition)))
+
+
+class RelatedMatch(Exists):
+    """Some URL (attachment) of the copy is among ``related``.
+
+    PostgreSQL gets ``EXISTS (... WHERE copy_id = copy.id)``, which its planner turns into a
+    semi-join (negated: an anti-join) driven from whichever side is smaller.  SQLite cannot: it
+    runs a correlated EXISTS once per copy, so ``url.domain = x`` would visit every copy.  There
+    it is ``copy.id IN (SELECT copy_id ... WHERE ...)``, which SQLite runs once, through the
+    (domain, copy) index, before looking the copies up by primary key; negated, SQLite probes
+    the subquery's rows kept in a temporary index.
+    """
+
+    def __init__(self, related: QuerySet[Any]) -> None:
+        super().__init__(related.filter(copy=OuterRef("pk")))
+        self.members: In = In(F("pk"), related.values("copy_id").query)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.query, self.members]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        self.query, self.members = exprs
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return compiler.compile(self.members)
 
 
 def _related(relation: Relation) -> QuerySet[Any]:
@@ -168,7 +237,31 @@ def _has_member(column: str, choice: str) -> Q:
     if choice == "none":
         return Q(**{column: ""})
     # Sets are stored comma-wrapped (",phish,spam,"), so ",phish," matches one whole member.
-    return Q(**{f"{column}__contains": f",{choice},"})
+    return Q(MemberOf(F(column), f",{choice},"))
+
+
+class MemberOf(Contains):
+    """``column LIKE '%,phish,%'`` with the member written into the SQL, not bound.
+
+    The partial index ``copy_threat_received`` (mail.models) holds the phish and malware copies
+    under exactly these terms.  SQLite uses a partial index only when the query repeats its
+    terms literally, never through bound parameters (Django's psycopg cursors bind on the
+    client, so PostgreSQL sees constants anyway, and proves "threat = malware" implies the
+    index's condition).  Members come from a fixed vocabulary (``parse_choice``), checked again
+    here, so nothing typed reaches the SQL text.
+    """
+
+    _SAFE = re.compile(r"[%,a-z-]+")
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        sql, params = super().as_sql(compiler, connection)
+        *outer, pattern = list(params)
+        if not isinstance(pattern, str) or not self._SAFE.fullmatch(pattern):
+            raise ValueError(f"not a set member: {pattern!r}")
+        head, placeholder, tail = sql.rpartition("%s")
+        assert placeholder, sql
+        # "%%": the SQL still goes through parameter substitution, which reads "%%" as "%".
+        return f"{head}'{pattern.replace('%', '%%')}'{tail}", outer
 
 
 def _choices(spec: FieldSpec, values: Sequence[Value]) -> list[str]:
