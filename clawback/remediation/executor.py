@@ -29,7 +29,6 @@ import socket
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -211,18 +210,27 @@ def acquire_run(remediation_id: int, mailbox: Mailbox, owner: str, now: datetime
     """Take the run's lease and one of the store's connection slots (in the caller's
     transaction)."""
     # Lock order: store, then run.  The store row serialises slot counting on PostgreSQL
-    # (SQLite's IMMEDIATE transactions serialise all writers anyway).
-    Store.objects.select_for_update().filter(pk=mailbox.store_id).first()
-    run = MailboxRun.objects.select_for_update().filter(remediation_id=remediation_id, mailbox=mailbox).first()
-    status = Remediation.objects.filter(pk=remediation_id).values_list("status", flat=True).first()
-    if run is None or run.state == RunState.DONE or status not in ACTIVE:
+    # (SQLite's IMMEDIATE transactions serialise all writers anyway, so no query there).
+    if connection.features.has_select_for_update:
+        Store.objects.select_for_update().filter(pk=mailbox.store_id).first()
+    # The run (locked) and the remediation's status in one query.
+    row = (
+        MailboxRun.objects.select_for_update(of=("self",))
+        .filter(remediation_id=remediation_id, mailbox=mailbox)
+        .values_list("pk", "state", "lease_expires_at", "lease_owner", "remediation__status")
+        .first()
+    )
+    if row is None:
         return Start.DONE
-    live = run.lease_expires_at is not None and run.lease_expires_at > now
-    if run.state == RunState.RUNNING and live and run.lease_owner != owner:
+    run_id, state, lease_expires_at, lease_owner, status = row
+    if state == RunState.DONE or status not in ACTIVE:
+        return Start.DONE
+    live = lease_expires_at is not None and lease_expires_at > now
+    if state == RunState.RUNNING and live and lease_owner != owner:
         return Start.BUSY
-    if _busy_slots(mailbox.store, run.pk, now) >= _slots(mailbox.store):
+    if _busy_slots(mailbox.store, run_id, now) >= _slots(mailbox.store):
         return Start.STORE_BUSY
-    MailboxRun.objects.filter(pk=run.pk).update(
+    MailboxRun.objects.filter(pk=run_id).update(
         state=RunState.RUNNING, lease_owner=owner, lease_expires_at=now + scheduling.lease_seconds(), updated_at=now
     )
     if status == Status.QUEUED:
@@ -389,12 +397,13 @@ class MailboxWorker:
         return works
 
     def _claimable(self, now: datetime) -> list[ItemRow]:
-        claimable = Q(state=ItemState.PENDING) | Q(
-            state__in=[ItemState.CLAIMED, ItemState.IN_FLIGHT], lease_expires_at__lt=now
-        )
-        qs = RemediationItem.objects.filter(remediation_id=self.remediation.pk, mailbox_id=self.mailbox.pk).filter(
-            claimable
-        )
+        # ``state IN (...)`` first, so that both databases read only this mailbox's unfinished
+        # items through the (remediation, mailbox, state) index; the OR alone made SQLite scan
+        # every item of the remediation for each claim (quadratic over a million items).
+        claimable = Q(state=ItemState.PENDING) | Q(lease_expires_at__lt=now)
+        qs = RemediationItem.objects.filter(
+            remediation_id=self.remediation.pk, mailbox_id=self.mailbox.pk, state__in=UNFINISHED
+        ).filter(claimable)
         if connection.features.has_select_for_update_skip_locked:
             # PostgreSQL: rows another worker is claiming right now are skipped, not waited on.
             qs = qs.select_for_update(skip_locked=True)
@@ -745,9 +754,8 @@ class MailboxWorker:
 
 # --- raw SQL helpers ---------------------------------------------------------------------------
 # A batch is written with one statement per table, not a statement per row (on PostgreSQL each
-# statement is a round trip).  Table and column names in these statements come from model
+# statement is a round trip; on SQLite, one executemany).  Table and column names in these statements come from model
 # metadata and code, never from input; every value is a parameter.
-_CHUNK = 500
 _EVENT_COLUMNS = (
     "copy_id",
     "at",
@@ -770,21 +778,20 @@ def _bulk_update(model: _Model, columns: tuple[str, ...], rows: list[tuple[Any, 
         return
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    names = ", ".join(quote(c) for c in ("id", *columns))
-    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
-    ordered = [(row[-1], *row[:-1]) for row in rows]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One array per column: a short statement whatever the batch size.
+            names = ", ".join(quote(c) for c in ("id", *columns))
+            assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
+            ordered = [(row[-1], *row[:-1]) for row in rows]
             source = _unnest(model, ("id", *columns))
             sql = f"UPDATE {table} SET {assignments} FROM {source} AS v ({names}) WHERE {table}.id = v.id"  # noqa: S608
             cursor.execute(sql, [list(column) for column in zip(*ordered, strict=True)])
             return
-        for chunk in _chunks(ordered):
-            values = ", ".join(["(" + ", ".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
-            head = f"WITH v ({names}) AS (VALUES {values}) "
-            sql = head + f"UPDATE {table} SET {assignments} FROM v WHERE {table}.id = v.id"  # noqa: S608
-            cursor.execute(sql, [value for row in chunk for value in row])
+        # SQLite runs in this process: no round trip to save, and one prepared statement run
+        # per row (executemany) is cheaper than parsing a VALUES list of the whole batch.
+        sets = ", ".join(f"{quote(c)} = %s" for c in columns)
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
 
 
 def _bulk_insert(model: _Model, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -798,16 +805,8 @@ def _bulk_insert(model: _Model, columns: tuple[str, ...], rows: list[tuple[Any, 
             sql = f"INSERT INTO {table} ({names}) SELECT * FROM {_unnest(model, columns)}"  # noqa: S608
             cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
             return
-        for chunk in _chunks(rows):
-            values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
-            sql = f"INSERT INTO {table} ({names}) VALUES {values}"  # noqa: S608
-            cursor.execute(sql, [v for row in chunk for v in row])
-
-
-def _chunks(rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
-    # SQLite binds at most 32,766 parameters per statement.
-    for start in range(0, len(rows), _CHUNK):
-        yield rows[start : start + _CHUNK]
+        values = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({values})", rows)  # noqa: S608
 
 
 def _unnest(model: _Model, columns: tuple[str, ...]) -> str:

@@ -13,12 +13,15 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.compat import Task, normalize_json, task_enqueued
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from clawback.audit.log import record
 from clawback.mailstores.models import Mailbox
@@ -89,10 +92,42 @@ def _enqueue_runs(runs: list[MailboxRun], *, delay: float = 0) -> None:
     if delay:
         task = execute_mailbox.using(run_after=timezone.now() + timedelta(seconds=delay))
     now = timezone.now()
-    for run in runs:
-        run.task_id = str(task.enqueue(run.remediation_id, run.mailbox_id).id)
+    ids = enqueue_many(task, [(run.remediation_id, run.mailbox_id) for run in runs])
+    for run, task_id in zip(runs, ids, strict=True):
+        run.task_id = task_id
         run.updated_at = now
     MailboxRun.objects.bulk_update(runs, ["task_id", "updated_at"], batch_size=1000)
+
+
+def enqueue_many(task: Task[..., Any], arg_lists: list[tuple[Any, ...]]) -> list[str]:
+    """Enqueue ``task`` once per argument tuple; returns the task ids.
+
+    On the database backend the rows are written by one bulk INSERT: a million-message
+    remediation queues 10,000 tasks, and ``enqueue`` writes them one statement at a time
+    (~2 ms each).  The rows are what the backend's own ``enqueue`` writes (its pre_save signal
+    sets ``run_after``; bulk_create sends none, so it is set here), and ``task_enqueued`` is sent
+    for each, as ``enqueue`` does.  Any other backend: ``enqueue`` per task.
+    """
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend) or len(arg_lists) < 2:
+        return [str(task.enqueue(*args).id) for args in arg_lists]
+    backend.validate_task(task)
+    rows: list[DBTaskResult[Any, Any]] = [
+        DBTaskResult(
+            id=backend._get_id(),
+            args_kwargs=normalize_json({"args": list(args), "kwargs": {}}),
+            priority=task.priority,
+            task_path=task.module_path,
+            queue_name=task.queue_name,
+            run_after=task.run_after or get_date_max(),
+            backend_name=backend.alias,
+        )
+        for args in arg_lists
+    ]
+    DBTaskResult.objects.bulk_create(rows, batch_size=1000)
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
+    return [str(row.id) for row in rows]
 
 
 def requeue_run(run_id: int, *, delay: float) -> None:
