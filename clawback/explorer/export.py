@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +59,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 HEADER = [name for name, _, _ in COLUMNS]
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NEWEST_FIRST = ("-received_at", "-pk")
 
 
 def export_limit(limit: int | None = None) -> int:
@@ -84,11 +85,14 @@ def _safe(value: object) -> object:
 _FORMATTERS: dict[str, Callable[[Any], object]] = {"time": _time, _SET: _members}
 
 
-def export_rows(queryset: QuerySet[MessageCopy], *, limit: int | None = None) -> Iterator[list[object]]:
-    """The CSV cells of ``queryset``'s copies, newest first, at most :func:`export_limit` rows."""
+def export_rows(
+    queryset: QuerySet[MessageCopy], *, limit: int | None = None, order: Sequence[str] = NEWEST_FIRST
+) -> Iterator[list[object]]:
+    """The CSV cells of ``queryset``'s copies in ``order`` (ORM ordering; default newest
+    first), at most :func:`export_limit` rows."""
     paths = [path for _, path, _ in COLUMNS]
     formats = [_FORMATTERS.get(kind) for _, _, kind in COLUMNS]
-    ordered = queryset.order_by("-received_at", "-pk").values_list(*paths)[: export_limit(limit)]
+    ordered = queryset.order_by(*order).values_list(*paths)[: export_limit(limit)]
     for row in ordered.iterator(chunk_size=CHUNK):
         yield [_safe(fmt(value) if fmt else value) for fmt, value in zip(formats, row, strict=True)]
 
@@ -119,18 +123,19 @@ def start_export(
     view: str = "all",
     limit: int | None = None,
     source: str = "web",
+    order: Sequence[str] = NEWEST_FIRST,
 ) -> Iterator[str]:
     """Audit the export, then return its CSV chunks (hand them to a StreamingHttpResponse).
 
     ``query`` and ``view`` are what the analyst asked for, recorded as given; ``queryset`` is
-    their result (the caller has already checked the View role)."""
+    their result (the caller has already checked the View role); ``order`` is the table's sort."""
     cap = export_limit(limit)
     record(
         "explorer.export",
         actor=acting_user,
         data={"query": query, "view": view, "limit": cap, "source": source},
     )
-    return csv_chunks(export_rows(queryset, limit=cap))
+    return csv_chunks(export_rows(queryset, limit=cap, order=order))
 
 
 def filename(now: datetime) -> str:

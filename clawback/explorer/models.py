@@ -87,3 +87,15 @@ class TrackedQueryRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracked} at {self.ran_at}: {self.count}"
+
+
+class ExplorerPreference(models.Model):
+    """How one analyst likes the results table: which columns, in which order (see
+    ``clawback.explorer.prefs``).  Cosmetic, so not audited."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explorer_preference")
+    columns = models.JSONField(default=list, blank=True)  # column keys of prefs.COLUMNS
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {', '.join(self.columns)}"

@@ -1,83 +1,295 @@
-"""The Explorer search page (SPEC §3): the query language over the message index."""
+"""The Explorer search page (SPEC §3): views, date range, query text or filter builder, charts,
+the results table with the analyst's columns and sort, and the CSV export.
+
+Everything here needs View.  Header conditions need Preview (``allow_headers``), as in the API.
+The export holds index metadata only, so it needs View as the API's does, and is audited.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max, Min, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
 
 from clawback.accounts.access import has_role, require_role
 from clawback.accounts.roles import Role
-from clawback.explorer.query import FIELDS, QueryError, search
+from clawback.explorer import catalog, charts, export, pivots, prefs
+from clawback.explorer.builder import with_condition
+from clawback.explorer.params import DEFAULT_QUERY, Search, read
+from clawback.explorer.query import FIELDS, QueryError
+from clawback.explorer.query.fields import HEADER_FIELD
+from clawback.explorer.query.nodes import OPERATORS
 from clawback.explorer.take_action import may_propose
 from clawback.mail.models import MessageCopy
 
-# What an empty query means, as in the reference system: mail received yesterday and today.
-# Run through the query language, so the page can show the range as a query one can edit.
-DEFAULT_QUERY = "received >= yesterday"
+OPERATOR_LABELS = {
+    "=": "= equals",
+    "!=": "!= does not equal",
+    "~": "~ contains",
+    "!~": "!~ does not contain",
+    ">": "> greater than",
+    "<": "< less than",
+    ">=": ">= at least",
+    "<=": "<= at most",
+    "in": "in (any of)",
+    "not in": "not in (none of)",
+}
+TRACK_INTERVALS = (15, 60, 6 * 60, 24 * 60)
 
 
-class SearchForm(forms.Form):
-    # Not stripped: error positions must match the text as the analyst typed it (with htmx the
-    # textarea is not re-rendered).
-    q = forms.CharField(required=False, max_length=20_000, strip=False)
-    page = forms.IntegerField(required=False, min_value=1)
-    # "Select all N results" (Take action): every row starts ticked; unticked rows are excluded.
-    select_all = forms.BooleanField(required=False)
-
-    def clean_q(self) -> str:
-        # Browsers submit textarea line breaks as CRLF (HTML §4.10.21); the language counts LF.
-        return str(self.cleaned_data["q"]).replace("\r\n", "\n")
+def _user(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):  # require_role lets only signed-in users through
+        raise PermissionDenied("sign in first")
+    return request.user
 
 
-def default_range_start(now: datetime) -> datetime:
-    """The start of yesterday (UTC, as ``yesterday`` in the query language)."""
-    return datetime.combine(now.astimezone(UTC).date() - timedelta(days=1), time.min, tzinfo=UTC)
-
-
-def _found(q: str, now: datetime, *, allow_headers: bool) -> tuple[QuerySet[MessageCopy], datetime | None]:
-    """The matching copies, newest first, and the start of the default range if it applied."""
-    since = None if q.strip() else default_range_start(now)
-    found = search(q if since is None else DEFAULT_QUERY, now=now, allow_headers=allow_headers)
-    return found.select_related("store").order_by("-received_at", "-pk"), since
+def _found(request: HttpRequest, search: Search) -> QuerySet[MessageCopy]:
+    return search.found(now=timezone.now(), allow_headers=has_role(request.user, Role.PREVIEW))
 
 
 @require_role(Role.VIEW)
 @require_safe
 def explorer(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET)
-    context: dict[str, Any] = {
+    search, form = read(request.GET)
+    context = _page_context(request, search, form)
+    if not form.errors and not search.row_errors:
+        try:
+            found = _found(request, search)
+        except QueryError as exc:
+            context.update(error=exc, caret=exc.caret(search.q))
+        else:
+            context.update(_results(request, search, found))
+    response = render(request, "explorer/search.html", context)
+    # htmx puts this in the address bar: short, shareable, without the builder's row fields.
+    response["HX-Push-Url"] = reverse("explorer") + search.url()
+    return response
+
+
+def _page_context(request: HttpRequest, search: Search, form: Any) -> dict[str, Any]:
+    explorer_url = reverse("explorer")
+    return {
         "form": form,
+        "search": search,
+        "q": request.GET.get("q", "") if form.errors else search.q,
         "fields": list(FIELDS.items()),
+        "builder_fields": [name for name in FIELDS if name != HEADER_FIELD],
+        "operators": [(op, OPERATOR_LABELS[op]) for op in OPERATORS],
+        "builder_rows": _builder_rows(search),
         "default_query": DEFAULT_QUERY,
         "may_propose": may_propose(request.user),
+        "views": [(view, explorer_url + search.url(view=view.key)) for view in catalog.VIEWS.values()],
+        "view": catalog.VIEWS[search.view],
+        "hidden": {k: v for k, v in search.params().items() if k not in ("q", "from", "to", "mode")},
+        "saved_url": _optional_url("explorer-saved"),
+        "tracked_url": _optional_url("explorer-tracked"),
+        "track_intervals": TRACK_INTERVALS,
+        "this_url": explorer_url + search.url(page=search.page),
     }
-    if not form.is_valid():
-        context["q"] = request.GET.get("q", "")
-        return render(request, "explorer/search.html", context)
-    q: str = form.cleaned_data["q"]
-    context["q"] = q
+
+
+def _optional_url(name: str) -> str:
+    """The saved / tracked query pages, built by another part of the Explorer."""
     try:
-        found, since = _found(q, timezone.now(), allow_headers=has_role(request.user, Role.PREVIEW))
-    except QueryError as exc:
-        context.update(error=exc, caret=exc.caret(q))
-        return render(request, "explorer/search.html", context)
-    paginator = Paginator(found, settings.CLAWBACK_PAGE_SIZE)
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
+
+
+@dataclass(frozen=True)
+class BuilderRow:
+    index: int
+    field: str
+    op: str
+    box: str
+    negate: bool
+    error: QueryError | None
+
+
+def _builder_rows(search: Search) -> list[BuilderRow]:
+    if search.builder is None:
+        return []
+    return [
+        BuilderRow(i, row.field, row.op, row.box, row.negate, search.row_errors.get(i))
+        for i, row in enumerate(search.builder.rows)
+    ]
+
+
+def _results(request: HttpRequest, search: Search, found: QuerySet[MessageCopy]) -> dict[str, Any]:
+    now = timezone.now()
+    total = found.count()
+    context: dict[str, Any] = {
+        "total": total,
+        "since": catalog.default_range(now)[0] if search.default_range else None,
+        "export_url": reverse("explorer-export") + search.url(),
+        **_charts(search, found, total, now),
+    }
+    if catalog.VIEWS[search.view].grouped:
+        context["campaigns"] = _campaigns(search, found, now)
+        return context
+    size = settings.CLAWBACK_PAGE_SIZE
+    pages = max(1, -(-total // size))
+    number = min(search.page, pages)
     context.update(
-        page=paginator.get_page(form.cleaned_data["page"]),
-        since=since,
-        q_param=urlencode({"q": q}),
-        # What Take action selects from: the query as run (the default range spelled out).
-        effective_query=q if since is None else DEFAULT_QUERY,
-        select_all=form.cleaned_data["select_all"],
+        rows=page_rows(found, search.sort, offset=(number - 1) * size, limit=size),
+        number=number,
+        pages=pages,
+        prev_url=search.url(page=number - 1, **_select_all(search)) if number > 1 else "",
+        next_url=search.url(page=number + 1, **_select_all(search)) if number < pages else "",
+        select_all_url=search.url(page=number, select_all=1),
+        clear_selection_url=search.url(page=number),
+        columns=(columns := _columns(request, search)),
+        all_columns=list(prefs.COLUMNS.values()),
+        chosen={cell.column.key for cell in columns},
+        select_all=search.select_all,
+        effective_query=search.effective_query,
     )
-    return render(request, "explorer/search.html", context)
+    return context
+
+
+def _select_all(search: Search) -> dict[str, int]:
+    return {"select_all": 1} if search.select_all else {}
+
+
+def page_rows(found: QuerySet[MessageCopy], sort: str, *, offset: int, limit: int) -> list[MessageCopy]:
+    """One page of ``found`` in the table's sort: ids first, then their rows (as
+    ``catalog.newest``, which serves the default sort)."""
+    if sort == prefs.DEFAULT_SORT:
+        return catalog.newest(found, offset=offset, limit=limit)
+    ids = list(found.order_by(*prefs.order_by(sort)).values_list("pk", flat=True)[offset : offset + limit])
+    rows = MessageCopy.objects.using(found.db).select_related("store").in_bulk(ids)
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    column: prefs.Column
+    sort_url: str  # "" for a column that does not sort
+    aria_sort: str  # "ascending", "descending" or ""
+
+
+def _columns(request: HttpRequest, search: Search) -> list[HeaderCell]:
+    cells = []
+    current = search.sort.removeprefix("-")
+    descending = search.sort.startswith("-")
+    for column in prefs.columns_for(request.user):
+        if not column.sort:
+            cells.append(HeaderCell(column, "", ""))
+            continue
+        if column.key == current:
+            aria, flipped = ("descending", column.key) if descending else ("ascending", f"-{column.key}")
+        else:
+            # Times and sizes start biggest first, text A to Z.
+            aria, flipped = "", f"-{column.key}" if column.key in ("received", "size") else column.key
+        cells.append(HeaderCell(column, search.url(sort=flipped), aria))
+    return cells
+
+
+# --- charts and campaigns --------------------------------------------------------------------
+
+
+def _charts(search: Search, found: QuerySet[MessageCopy], total: int, now: datetime) -> dict[str, Any]:
+    pinned = search.pinned(now)
+    explorer_url = reverse("explorer")
+    # Nothing found: no chart queries (a query the ORM proves empty has no SQL to wrap).
+    spec = pivots.get_pivot(search.pivot)
+    result = pivots.pivot(found, search.pivot) if total else pivots.PivotResult(spec.key, spec.label, [], 0, 0)
+
+    def href(bucket: pivots.Bucket) -> str:
+        return explorer_url + pinned.url(q=with_condition(search.q, bucket.query))
+
+    context: dict[str, Any] = {
+        "pivot": result,
+        "pivot_svg": charts.bar_chart(result, href),
+        "chart_pivots": [(key, pivots.PIVOTS[key].label) for key in pivots.CHART_PIVOTS],
+        "chart_tab": search.pivot in pivots.CHART_PIVOTS,
+        "chart_url": search.url(pivot=pivots.CHART_PIVOTS[0]),
+        "tab_pivots": [(key, pivots.PIVOTS[key].label, search.url(pivot=key)) for key in pivots.TAB_PIVOTS],
+    }
+    span = _span(search, found, now) if total else None
+    if span is not None:
+        context["histogram_svg"] = charts.histogram_chart(pivots.histogram(found, start=span[0], end=span[1]))
+    return context
+
+
+def _span(search: Search, found: QuerySet[MessageCopy], now: datetime) -> tuple[datetime, datetime] | None:
+    """The histogram's range: the date range, else from the first to the last copy found."""
+    if search.default_range:
+        return catalog.default_range(now)
+    start, end = search.bounds()
+    if start is None or end is None:
+        seen = found.aggregate(first=Min("received_at"), last=Max("received_at"))
+        if seen["first"] is None:
+            return None
+        start = start or seen["first"]
+        end = end or seen["last"] + timedelta(seconds=1)
+    return (start, end) if end > start else None
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    campaign: catalog.Campaign
+    url: str
+
+
+def _campaigns(search: Search, found: QuerySet[MessageCopy], now: datetime) -> list[CampaignRow]:
+    """The biggest campaigns, each with a link to its copies (all of them, in the All view)."""
+    pinned = search.pinned(now)
+    view = catalog.VIEWS["campaigns"]
+    rows = []
+    for campaign in catalog.campaigns(found):
+        q = view.query(with_condition(search.q, campaign.query))
+        rows.append(CampaignRow(campaign, reverse("explorer") + pinned.url(q=q, view="all", mode="text")))
+    return rows
+
+
+# --- export and preferences ------------------------------------------------------------------
+
+
+# require_role's type variable is bound to HttpResponse; a streamed download is only an
+# HttpResponseBase (as remediation/views.py's export).
+@require_role(Role.VIEW)  # type: ignore[type-var]
+@require_safe
+def export_csv(request: HttpRequest) -> HttpResponseBase:
+    """The search's copies as CSV, in the table's sort, streamed and audited (as the API's)."""
+    search, form = read(request.GET)
+    if form.errors:
+        return HttpResponseBadRequest(form.errors.as_text(), content_type="text/plain; charset=utf-8")
+    try:
+        found = _found(request, search)
+    except QueryError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    chunks = export.start_export(
+        found,
+        acting_user=_user(request),
+        query=search.ranged_query,
+        view=search.view,
+        source="web",
+        order=prefs.order_by(search.sort),
+    )
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(timezone.now())}"'
+    response["X-Export-Limit"] = str(export.export_limit())
+    return response
+
+
+@require_role(Role.VIEW)
+@require_POST
+def columns(request: HttpRequest) -> HttpResponse:
+    """Remember the analyst's columns and go back to the results."""
+    prefs.do_set_columns(_user(request), request.POST.getlist("columns"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("explorer")
+    return redirect(back)

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
+from clawback.explorer.catalog import default_range
 from clawback.explorer.query import FIELDS
-from clawback.explorer.views import default_range_start
 from clawback.web.tests.conftest import fast_password_hashing  # noqa: F401  (autouse)
 from clawback.web.tests.factories import make_copy
 
@@ -38,7 +38,9 @@ def test_query_finds_matching_copies(reader: Client) -> None:
     assert "billing@evil.example" in html
     assert '<span class="threat">phish</span>' in html
     assert "4.0\xa0KB" in html
-    for column in ("Received", "Sender", "Recipient", "Subject", "Location", "Threats", "Folder", "Size"):
+    for column in ("Received", "Sender", "Recipient", "Subject", "Location", "Size"):
+        assert f'class="sort">{column}</a></th>' in html
+    for column in ("Threats", "Folder"):
         assert f">{column}</th>" in html
 
 
@@ -77,13 +79,13 @@ def test_empty_query_shows_yesterday_and_today(reader: Client) -> None:
     make_copy(subject="three days ago", received_at=now - timedelta(days=3))
     html = reader.get("/explorer/").content.decode()
     assert "from today" in html and "three days ago" not in html
-    since = default_range_start(now)
+    since = default_range(now)[0]
     assert f"since {since:%Y-%m-%d} 00:00 UTC" in html
     assert "received &gt;= yesterday" in html
 
 
 def test_default_range_starts_at_midnight_yesterday_utc() -> None:
-    assert default_range_start(datetime(2026, 11, 23, 0, 30, tzinfo=UTC)) == datetime(2026, 11, 22, tzinfo=UTC)
+    assert default_range(datetime(2026, 11, 23, 0, 30, tzinfo=UTC))[0] == datetime(2026, 11, 22, tzinfo=UTC)
 
 
 def test_a_query_is_not_limited_to_the_default_range(reader: Client) -> None:

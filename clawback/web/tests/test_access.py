@@ -32,10 +32,21 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC = {"login", "logout", "api:openapi-json", "api:openapi-view", "api:api-root"}
 # State-changing routes that every View holder may use on their own behalf.
-OPEN_TO_VIEW = {"settings-tokens", "settings-token-revoke"}
+OPEN_TO_VIEW = {"settings-tokens", "settings-token-revoke", "explorer-columns"}
 # API operations a View holder uses on their own objects (saved and tracked queries): with no
 # body they are refused as malformed; on someone else's object, as forbidden or unknown.
 API_OPEN_TO_VIEW = {"/api/v1/explorer/saved", "/api/v1/explorer/tracked"}
+# The same for the pages: an empty form is refused as malformed (400); alice's shared saved
+# query, as forbidden (403); her private tracked query, as unknown (404); a GET-only page, 405.
+PAGES_OPEN_TO_VIEW = {
+    "explorer-saved",
+    "explorer-saved-update",
+    "explorer-saved-delete",
+    "explorer-tracked",
+    "explorer-tracked-detail",
+    "explorer-tracked-run",
+    "explorer-tracked-delete",
+}
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
@@ -163,11 +174,19 @@ def test_security_reader_is_refused_every_state_change_and_every_role_he_lacks(
             refused += 1
         elif name in OPEN_TO_VIEW:
             assert post.status_code in (200, 302, 404), (path, name)
+        elif name in PAGES_OPEN_TO_VIEW:
+            assert get.status_code in (200, 404, 405), (path, name)
+            assert post.status_code in (400, 403, 404, 405), (path, name)
         else:
             # A View page: readable, and its POST is no state change at all.
             assert get.status_code in (200, 302), (path, name)
             assert post.status_code == 405, (path, name)
     assert refused >= 3  # domains, users, audit
+    assert {name for _p, name, _v in routes(objects)} >= PAGES_OPEN_TO_VIEW
+    # alice's saved and tracked queries are untouched.
+    assert SavedQuery.objects.filter(pk=objects["saved_id"], name="alice's saved", shared=True).exists()
+    tracked = TrackedQuery.objects.get(pk=objects["tracked_id"])
+    assert not tracked.runs.exists()
 
 
 def test_security_reader_is_refused_every_api_operation_he_lacks(

@@ -10,9 +10,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from clawback.accounts.actions import do_create_token
 from clawback.accounts.roles import Role
+from clawback.explorer.models import SavedQuery, TrackedQuery
 from clawback.remediation.tests.factories import make_remediation
 from clawback.web.tests.factories import make_copy
 from clawback.web.tests.test_access import PUBLIC, walk
@@ -44,6 +46,16 @@ def _a_proposal(user: User) -> dict[str, Any]:
     return {"key": make_remediation().approval_id}
 
 
+def _own_saved(user: User) -> dict[str, Any]:
+    # Made directly: the persona without View may not save through the action.
+    return {"saved_id": SavedQuery.objects.create(owner=user, name="mine", query="size > 1m").pk}
+
+
+def _own_tracked(user: User) -> dict[str, Any]:
+    tracked = TrackedQuery.objects.create(owner=user, name="mine", query="size > 1m", next_run_at=timezone.now())
+    return {"tracked_id": tracked.pk}
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -61,6 +73,8 @@ class Case:
 CASES = [
     Case("home", "GET", Role.VIEW, 302),
     Case("explorer", "GET", Role.VIEW, 200),
+    Case("explorer-export", "GET", Role.VIEW, 200, {"q": "size > 1m"}),
+    Case("explorer-columns", "POST", Role.VIEW, 302, {"columns": ["subject", "size"]}),
     # A selection matching nothing: the first step, saying there is nothing to act on.
     Case("explorer-take-action", "GET", Role.PROPOSE, 200, {"scope": "query", "query": "subject ~ nothing"}),
     Case("explorer-take-action", "POST", Role.PROPOSE, 200, {"scope": "query", "query": "subject ~ nothing"}),
@@ -70,6 +84,15 @@ CASES = [
     Case("explorer-message-preview", "GET", Role.PREVIEW, 200, kwargs=_a_copy),
     Case("explorer-message-preview-frame", "GET", Role.PREVIEW, 502, kwargs=_a_copy),
     Case("explorer-message-eml", "GET", Role.PREVIEW, 302, kwargs=_a_copy),
+    Case("explorer-saved", "GET", Role.VIEW, 200),
+    Case("explorer-saved", "POST", Role.VIEW, 302, {"name": "mine", "query": "size > 1m"}),
+    Case("explorer-saved-update", "POST", Role.VIEW, 302, {"shared": "true"}, kwargs=_own_saved),
+    Case("explorer-saved-delete", "POST", Role.VIEW, 302, kwargs=_own_saved),
+    Case("explorer-tracked", "GET", Role.VIEW, 200),
+    Case("explorer-tracked", "POST", Role.VIEW, 302, {"name": "mine", "query": "size > 1m"}),
+    Case("explorer-tracked-detail", "GET", Role.VIEW, 200, kwargs=_own_tracked),
+    Case("explorer-tracked-run", "POST", Role.VIEW, 302, kwargs=_own_tracked),
+    Case("explorer-tracked-delete", "POST", Role.VIEW, 302, kwargs=_own_tracked),
     Case("action-center", "GET", Role.VIEW, 200),
     Case("action-center-history", "GET", Role.VIEW, 200),
     Case("remediation", "GET", Role.VIEW, 200, kwargs=_a_proposal),
