@@ -1,19 +1,56 @@
 """Fast bulk inserts for the index, where the ORM's per-field preparation dominates.
 
 ``bulk_create`` prepares every value through its field (~1 ms per 50-column row): at 100,000
-copies that is most of an ingest.  These helpers send plain tuples through ``executemany``
-(psycopg pipelines it; sqlite3 loops in C) and pre-allocate primary keys so children can be
-inserted without ``RETURNING``.
+copies that is most of an ingest.  Here rows are plain tuples whose values are already in the
+form the database takes (see :class:`Dialect`), so they can be built in the parser processes,
+and primary keys are pre-allocated so that children can be inserted without ``RETURNING``.
+SQLite gets ``executemany`` (a loop in C); PostgreSQL gets ``COPY FROM STDIN``, which costs the
+client and the server several times less per row than an INSERT.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How values are written for one database, without a connection: picklable, so that
+    parser processes can build finished rows.
+
+    Datetimes and JSON are written as text on both databases: SQLite stores exactly what
+    Django's own adapters make (naive UTC ``str(datetime)``, ``json.dumps``), and PostgreSQL's
+    COPY parses the text into timestamptz / jsonb.
+    """
+
+    vendor: str
+
+    def datetime(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        if self.vendor == "sqlite":
+            # django.db.backends.sqlite3 operations.adapt_datetimefield_value with USE_TZ.
+            return str(value.astimezone(UTC).replace(tzinfo=None)) if value.tzinfo else str(value)
+        return value.isoformat(" ")
+
+    @staticmethod
+    def json(value: Any) -> str:
+        return json.dumps(value)
+
+
+def dialect() -> Dialect:
+    return Dialect(connection.vendor)
+
+
+def column_names(model: type[models.Model], *, with_id: bool = True) -> list[str]:
+    """The table's columns in model order (the order rows for :func:`insert_rows` follow)."""
+    return [f.column for f in model._meta.concrete_fields if with_id or not f.primary_key]
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -38,48 +75,35 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def adapt_datetime(value: datetime | None) -> Any:
-    return connection.ops.adapt_datetimefield_value(value) if value is not None else None
+# A bulk writer's SQLite connection: checkpoint the WAL every ~80 MB instead of every 4 MB (each
+# checkpoint copies pages back and syncs the file: with random index keys most of a commit's
+# pages are rewritten by the next commits anyway), and keep the hot index pages in 64 MB of cache.
+_SQLITE_BULK_PRAGMAS = ("PRAGMA wal_autocheckpoint=20000", "PRAGMA cache_size=-65536")
 
 
-def adapt_json(value: Any) -> Any:
-    if connection.vendor == "postgresql":
-        return connection.ops.adapt_json_value(value, None)
-    return json.dumps(value)
-
-
-def _converter(field: models.Field) -> Any:
-    if isinstance(field, models.DateTimeField):
-        return adapt_datetime
-    if isinstance(field, models.JSONField):
-        return adapt_json
-    return None
-
-
-def insert_dicts(model: type[models.Model], rows: Sequence[dict[str, Any]], *, with_id: bool = False) -> None:
-    """Insert rows given as {attname: value}; missing columns take the field's default."""
-    if not rows:
+def prepare_bulk_writes() -> None:
+    """Tune this connection for a long run of large insert transactions (SQLite only; the
+    settings last as long as the connection and change no durability guarantee)."""
+    if connection.vendor != "sqlite":
         return
-    fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
-    plan = [(f.attname, _converter(f), f.get_default()) for f in fields]
-    tuples = []
-    for row in rows:
-        values = []
-        for attname, convert, default in plan:
-            value = row.get(attname, default)
-            values.append(convert(value) if convert is not None else value)
-        tuples.append(values)
-    insert_rows(model, [f.column for f in fields], tuples)
+    with connection.cursor() as cursor:
+        for pragma in _SQLITE_BULK_PRAGMAS:
+            cursor.execute(pragma)
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (values in ``columns`` order, written by :class:`Dialect`)."""
     if not rows:
         return
     qn = connection.ops.quote_name
-    # Identifiers come from model metadata; values go as parameters.
-    sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
+    table = qn(model._meta.db_table)
+    names = ", ".join(qn(c) for c in columns)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Identifiers come from model metadata.
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
         cursor.executemany(sql, rows)

@@ -32,7 +32,10 @@ _SYNONYMS = {"hardfail": "fail", "failed": "fail", "passed": "pass", "ok": "pass
 
 
 def _strip_comments(value: str) -> str:
-    value = _QUOTED.sub('""', value)
+    if '"' in value:
+        value = _QUOTED.sub('""', value)
+    if "(" not in value:
+        return value
     for _ in range(4):  # comments nest (RFC 5322 §3.2.2); four levels is plenty in practice
         stripped = _COMMENT.sub(" ", value)
         if stripped == value:

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import filterfalse
 
 # Everything that is not a letter: digits, "_", punctuation, symbols, whitespace.
 _NON_LETTER = re.compile(r"[\W\d_]+")
@@ -30,8 +31,6 @@ _H1: dict[str, bytes] = {}
 _H2: dict[str, bytes] = {}
 _H3: dict[str, bytes] = {}
 _WORD_CACHE_LIMIT = 200_000
-# For bit j: a table mapping a byte to 1 when its bit j is set, else 0 (see simhash()).
-_BIT_TABLES = [bytes((value >> bit) & 1 for value in range(256)) for bit in range(8)]
 
 
 def normalise(text: str, personal: Iterable[str] = ()) -> list[str]:
@@ -46,8 +45,8 @@ def normalise(text: str, personal: Iterable[str] = ()) -> list[str]:
     else:
         words = _LETTERS.findall(joined)
     if personal:
-        drop = set(personal)
-        words = [w for w in words if w not in drop]
+        drop = personal if isinstance(personal, (set, frozenset)) else set(personal)
+        words = list(filterfalse(drop.__contains__, words))  # the loop in C
     return words[:MAX_WORDS]
 
 
@@ -108,8 +107,8 @@ def _learn(words: list[str]) -> None:
 def simhash(words: list[str]) -> int:
     """64-bit simhash over word 3-shingles, as a signed int (fits a BigIntegerField).
 
-    The per-bit vote is counted in C: all shingle hashes are packed into one bytes object, and
-    ``bytes.translate`` picks one bit of every byte at a time (see ``_votes``).
+    The per-bit vote is counted in C: all shingle hashes are packed into one bytes object whose
+    byte columns are summed through lane tables (see ``_votes``).
     """
     if not words:
         return 0
@@ -127,45 +126,27 @@ def simhash(words: list[str]) -> int:
 
 def _votes(packed: bytes, total: int) -> int:
     """The 64-bit word whose bit b is set when more than half of the ``total`` little-endian
-    64-bit hashes in ``packed`` have bit b set."""
-    if total < 256:
-        return _votes_few(packed, total)
-    # Per byte column and bit: translate + count, 64 passes of C over ``total`` bytes.
+    64-bit hashes in ``packed`` have bit b set.
+
+    Bit-sliced counting: each byte value maps to four of its bits spread into 15-bit lanes of
+    one integer (:data:`_LANES_LOW`, :data:`_LANES_HIGH`), so summing the mapped bytes of one
+    byte column counts four bits at once, in ``sum``'s machine-integer fast path (four lanes of
+    15 bits stay below 2**63; a lane holds up to 32,767 > ``MAX_WORDS``).  About 50 machine
+    instructions per hash instead of ~2,800 for spreading every bit into a byte of its own.
+    """
     value = 0
-    for byte_index in range(8):
-        column = packed[byte_index::8]
-        for bit in range(8):
-            if 2 * column.translate(_BIT_TABLES[bit]).count(1) > total:
-                value |= 1 << (byte_index * 8 + bit)
+    for column in range(8):
+        data = packed[column::8]
+        for half, lanes in enumerate((_LANES_LOW, _LANES_HIGH)):
+            counts = sum(map(lanes.__getitem__, data))
+            for lane in range(4):
+                if 2 * ((counts >> (15 * lane)) & 0x7FFF) > total:
+                    value |= 1 << (8 * column + 4 * half + lane)
     return value
 
 
-def _votes_few(packed: bytes, total: int) -> int:
-    """``_votes`` for fewer than 256 hashes (most mail): 64 counters at once instead of 64 passes.
-
-    Every bit of every hash gets a byte of its own (hash i's bit 8k+j lands in byte 64i+8k+j),
-    so the hashes become 64-byte blocks of 0/1 bytes.  Adding all blocks as one big integer,
-    by folding it in halves, leaves byte b holding the number of hashes with bit b set; with
-    fewer than 256 hashes no byte carries into the next.
-    """
-    spread = bytearray(64 * total)
-    for bit, table in enumerate(_BIT_TABLES):
-        spread[bit::8] = packed.translate(table)
-    counts = int.from_bytes(spread, "little")
-    blocks = total
-    while blocks > 1:
-        half = (blocks + 1) // 2
-        shift = 512 * half
-        counts = (counts & ((1 << shift) - 1)) + (counts >> shift)
-        blocks = half
-    # Each count -> the digit "1" or "0", most significant bit first, read as a binary number.
-    return int(counts.to_bytes(64, "little").translate(_majority_digits(total))[::-1], 2)
-
-
-@lru_cache(maxsize=256)
-def _majority_digits(total: int) -> bytes:
-    """A ``bytes.translate`` table: a count -> b"1" when it is more than half of ``total``."""
-    return bytes(0x31 if 2 * count > total else 0x30 for count in range(256))
+_LANES_LOW = [sum(((byte >> bit) & 1) << (15 * bit) for bit in range(4)) for byte in range(256)]
+_LANES_HIGH = [sum(((byte >> (bit + 4)) & 1) << (15 * bit) for bit in range(4)) for byte in range(256)]
 
 
 def hamming(a: int, b: int) -> int:

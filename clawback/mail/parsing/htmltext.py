@@ -7,6 +7,7 @@ HTML part is parsed exactly once; both the URL extractor and the fingerprint use
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -17,6 +18,9 @@ _LINK_ATTRIBUTES = ("href", "src", "action", "background", "formaction", "data-s
 _LINK_SELECTOR = ",".join(f"[{name}]" for name in _LINK_ATTRIBUTES)
 # Not visible: scripts and styles are code, <template> is inert.
 _INVISIBLE = ["script", "style", "template"]
+# Only a start tag makes such an element (the HTML parser never adds one), and a tag name follows
+# "<" directly, in any case.
+_MAY_HIDE = re.compile(r"<(?:script|style|template)", re.IGNORECASE)
 MAX_HTML = 2_000_000
 # ``LexborHTMLParser.css`` builds a CSS parser and selector engine for every document (a fifth of
 # the cost of a typical mail's HTML); one per thread is reused instead (it is not thread-safe).
@@ -38,7 +42,8 @@ def parse_html(html: str) -> HtmlContent:
             for name, value in node.attributes.items():
                 if value and name in _LINK_ATTRIBUTES:
                     links.append(value)
-    tree.strip_tags(_INVISIBLE)
+    if _MAY_HIDE.search(html, 0, MAX_HTML):  # three walks of the tree, for elements most mail lacks
+        tree.strip_tags(_INVISIBLE)
     root = tree.root
     text = root.text(separator=" ") if root is not None else ""
     return HtmlContent(text=text, links=links)

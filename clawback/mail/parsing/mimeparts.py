@@ -27,8 +27,9 @@ class PartInfo:
     disposition: str  # "" | attachment | inline | ...
     filename: str
     charset: str
-    # Content-Transfer-Encoding lower-cased, as the stdlib compares it ("" when absent or not ASCII).
-    transfer_encoding: str = ""
+    # Content-Transfer-Encoding lower-cased, as the stdlib compares it; "" when absent, None when
+    # it is not plain ASCII text (then only the stdlib knows what it makes of it).
+    transfer_encoding: str | None = ""
 
 
 def _params(value: str) -> dict[str, str]:
@@ -65,7 +66,7 @@ def describe(part: Message) -> PartInfo:
         default_type = part.get_default_type() if ct_raw is None else ""
         return _describe_plain(ct_raw, cd_raw, cte_raw, default_type)  # type: ignore[arg-type]
     content_type = fastmime.content_type(part, ct_raw)
-    cte = cte_raw.lower() if isinstance(cte_raw, str) and cte_raw.isascii() else ""
+    cte = cte_raw.lower() if isinstance(cte_raw, str) and cte_raw.isascii() else None if cte_raw is not None else ""
     ct_value = raw_text(ct_raw) if ct_raw is not None else ""
     cd_value = raw_text(cd_raw) if cd_raw is not None else ""
     disposition = cd_value.split(";", 1)[0].strip().lower()
@@ -121,21 +122,39 @@ def _describe_plain(ct_raw: str | None, cd_raw: str | None, cte_raw: str | None,
     )
 
 
+# Transfer encodings whose "decoding" is the payload's bytes as they are (RFC 2045 §6.2); the
+# stdlib also returns anything it does not know (x-token encodings) unchanged.
+_IDENTITY = frozenset({"", "7bit", "8bit", "binary"})
+
+
 def payload_bytes(part: Message, info: PartInfo) -> object:
     """``part.get_payload(decode=True)`` of a leaf part.
 
-    Valid base64 is decoded here: the stdlib splits the text into lines and joins them again
-    before decoding, a third of its cost on attachments, where deleting the line breaks does the
-    same.  Anything its decoder would repair or flag as a defect (bad padding, stray characters,
-    8-bit bytes) still goes through the stdlib, so the part records the same defects.
+    The stdlib looks the encoding header up again, and first encodes the whole payload to UTF-8
+    only to learn whether it carries smuggled 8-bit bytes (surrogate escapes); here the payload
+    is turned into its bytes once.  Valid base64 is decoded here too: the stdlib splits the text
+    into lines and joins them again before decoding, a third of its cost on attachments, where
+    deleting the line breaks does the same.  Anything its decoder would repair or flag as a
+    defect (bad padding, stray characters, 8-bit bytes in base64) still goes through the stdlib,
+    so the part records the same defects.
     """
-    if info.transfer_encoding == "base64":
-        text = part.get_payload()
-        if isinstance(text, str) and text.isascii():
-            data = text.encode("ascii").translate(None, b"\r\n")
-            if len(data) % 4 == 0:
-                try:
-                    return binascii.a2b_base64(data, strict_mode=True)
-                except binascii.Error:
-                    pass
+    payload = part._payload  # type: ignore[attr-defined]
+    cte = info.transfer_encoding
+    if isinstance(payload, str) and cte is not None:
+        if cte == "base64":
+            if payload.isascii():
+                data = payload.encode("ascii").translate(None, b"\r\n")
+                if len(data) % 4 == 0:
+                    try:
+                        return binascii.a2b_base64(data, strict_mode=True)
+                    except binascii.Error:
+                        pass
+        elif cte in _IDENTITY or cte == "quoted-printable":
+            try:
+                # The text back as the bytes it was read from (the parser decodes ASCII with
+                # surrogate escapes); text from elsewhere is left to the stdlib.
+                data = payload.encode("ascii", "surrogateescape")
+            except UnicodeEncodeError:
+                return part.get_payload(decode=True)
+            return data if cte in _IDENTITY else binascii.a2b_qp(data)
     return part.get_payload(decode=True)

@@ -137,7 +137,11 @@ def _index_headers(state: _State) -> None:
         text = value if type(value) is str and value.isascii() and "\x00" not in value else raw_text(value)
         if "\n" in text:
             text = unfold(text)
-        key = name.strip().lower()
+        key = _KEYS.get(name)
+        if key is None:
+            key = name.strip().lower()
+            if len(_KEYS) < 4096:
+                _KEYS[name] = key
         values = headers.get(key)
         if values is None:
             headers[key] = [text]
@@ -145,6 +149,10 @@ def _index_headers(state: _State) -> None:
             values.append(text)
     if not headers:
         note(state.problems, "no headers")
+
+
+# Header names as sent -> index keys; the same few hundred names come back in every message.
+_KEYS: dict[str, str] = {}
 
 
 def _identity(state: _State) -> None:

@@ -198,15 +198,35 @@ def _split(url: str) -> tuple[tuple[str, str, str], SplitResult, str | None] | N
     # WHATWG URL: in special schemes "\" is a path separator, so it ends the authority.
     rest = rest.replace("\\", "/")
     url = f"{scheme}:{rest}"
+    simple = _SIMPLE_URL.fullmatch(url)
+    hostname: str | None
     try:
-        parts = urlsplit(url)
-        hostname = parts.hostname
+        if simple is not None:
+            parts, hostname = _simple_split(url, simple)
+        else:
+            parts = urlsplit(url)
+            hostname = parts.hostname
         host = _host(hostname)
     except ValueError:  # bad port, unbalanced IPv6 brackets
         return None
     if not host:
         return None
     return (url, host, parts.path or "/"), parts, hostname
+
+
+# Most URLs: a scheme, a plain ASCII host name or IPv4 address, maybe a port, then the rest.  For
+# those, ``urlsplit`` (~6 µs with ``hostname``) comes down to a few string splits.
+_SIMPLE_URL = re.compile(r"(?:https?|ftp)://([A-Za-z0-9.-]+)(:[0-9]*)?([/?#].*)?", re.ASCII | re.DOTALL)
+
+
+def _simple_split(url: str, match: re.Match[str]) -> tuple[SplitResult, str]:
+    """``urlsplit(url)`` and its ``hostname`` for a URL :data:`_SIMPLE_URL` matched: the netloc
+    ends at the first "/", "?" or "#"; the fragment is split off first, then the query."""
+    host, port, rest = match.groups()
+    before, _, fragment = (rest or "").partition("#")
+    path, _, query = before.partition("?")
+    scheme = url[: url.index(":")]
+    return SplitResult(scheme, host + (port or ""), path, query, fragment), host.lower()
 
 
 class UrlCollector:

@@ -102,8 +102,9 @@ def sync_mailbox(session: Session, state: Mapping[str, Any], folders: list[Folde
 
 def _sync_folder(session: Session, name: str, prev: FolderState | None, changes: SyncChanges) -> FolderState | None:
     try:
-        status = session.status(name)
-        if prev is not None and _unchanged(prev, status):
+        # STATUS lets an unchanged folder be skipped unselected; with no previous state (a first
+        # sync) there is nothing to compare, and EXAMINE reports the same values.
+        if prev is not None and _unchanged(prev, session.status(name)):
             return prev
         selected = session.select(name, readonly=True, force=True)
         uids = session.search_all()
