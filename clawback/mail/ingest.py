@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from clawback.lib.bulk import Dialect, allocate_ids, insert_rows
 from clawback.mail.models import (
+    TIMELINE_COLUMNS,
     CopyAttachment,
     CopyUrl,
     DeliveryAction,
@@ -29,19 +30,6 @@ from clawback.mailstores.connectors.base import Fetched, FolderClass
 
 URL_COLUMNS = ("copy_id", "url", "domain", "path", "source")
 ATTACHMENT_COLUMNS = ("copy_id", "name", "ext", "content_type", "declared_type", "sha256", "size")
-EVENT_COLUMNS = (
-    "copy_id",
-    "at",
-    "kind",
-    "source",
-    "actor",
-    "from_location",
-    "to_location",
-    "from_folder",
-    "to_folder",
-    "result",
-    "detail",
-)
 _DELIVERED = (TimelineEvent.Kind.DELIVERED.value, TimelineEvent.Source.SYSTEM.value)
 
 
@@ -201,5 +189,5 @@ def insert_copies(copies: Sequence[NewCopy]) -> list[int]:
     insert_rows(MessageCopy, ("id", *copy_columns()), [(i, *c.values) for i, c in pairs])
     insert_rows(CopyUrl, URL_COLUMNS, [(i, *u) for i, c in pairs for u in c.urls])
     insert_rows(CopyAttachment, ATTACHMENT_COLUMNS, [(i, *a) for i, c in pairs for a in c.attachments])
-    insert_rows(TimelineEvent, EVENT_COLUMNS, [(i, *c.event) for i, c in pairs])
+    insert_rows(TimelineEvent, TIMELINE_COLUMNS, [(i, *c.event) for i, c in pairs])
     return ids

@@ -211,3 +211,19 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at} {self.kind}"
+
+
+# TimelineEvent's columns in the order the bulk writers (sync, remediation) pass their values.
+TIMELINE_COLUMNS = (
+    "copy_id",
+    "at",
+    "kind",
+    "source",
+    "actor",
+    "from_location",
+    "to_location",
+    "from_folder",
+    "to_folder",
+    "result",
+    "detail",
+)

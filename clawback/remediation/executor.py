@@ -39,7 +39,7 @@ from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clawback.mail.models import MessageCopy, TimelineEvent
+from clawback.mail.models import TIMELINE_COLUMNS, MessageCopy, TimelineEvent
 from clawback.mailstores.connectors.base import Connector, ConnectorError, FolderClass, Ref, Throttled
 from clawback.mailstores.connectors.registry import connector_for
 from clawback.mailstores.models import Mailbox, Store
@@ -711,7 +711,7 @@ class MailboxWorker:
                 updates.append((copy.ref, copy.folder, copy.location, _adapt_json(copy.flags), copy.id))
             events.append(self._event(copy, outcome, old_location, old_folder, now))
         _bulk_update(MessageCopy, ("ref", "folder", "location", "flags"), updates)
-        _bulk_insert(TimelineEvent, _EVENT_COLUMNS, events)
+        _bulk_insert(TimelineEvent, TIMELINE_COLUMNS, events)
 
     def _apply(self, copy: CopyRow, work: Work, outcome: Outcome, classes: dict[str, FolderClass]) -> None:
         if self.action == Action.HARD_DELETE:
@@ -731,7 +731,7 @@ class MailboxWorker:
     def _event(
         self, copy: CopyRow, outcome: Outcome, old_location: str, old_folder: str, now: datetime
     ) -> tuple[Any, ...]:
-        """A timeline row, in _EVENT_COLUMNS' order."""
+        """A timeline row, in TIMELINE_COLUMNS' order."""
         if self._event_head is None or self._event_head[0] != now:
             rem = self.remediation
             kind = TimelineEvent.Kind.ZAP if rem.source == Source.ZAP else TimelineEvent.Kind.REMEDIATION
@@ -756,19 +756,6 @@ class MailboxWorker:
 # A batch is written with one statement per table, not a statement per row (on PostgreSQL each
 # statement is a round trip; on SQLite, one executemany).  Table and column names in these statements come from model
 # metadata and code, never from input; every value is a parameter.
-_EVENT_COLUMNS = (
-    "copy_id",
-    "at",
-    "kind",
-    "source",
-    "actor",
-    "from_location",
-    "to_location",
-    "from_folder",
-    "to_folder",
-    "result",
-    "detail",
-)
 _Model = type[RemediationItem] | type[MessageCopy] | type[TimelineEvent]
 
 
