@@ -368,17 +368,19 @@ def tracked_detail(request: HttpRequest, tracked_id: int) -> HttpResponse:
 @require_role(Role.VIEW)
 @require_POST
 def tracked_run(request: HttpRequest, tracked_id: int) -> HttpResponse:
-    """Run a query that is due now, here rather than in a worker (when workers are behind).
+    """Run the query now, here rather than in a worker, ahead of its schedule if need be.
 
-    ``tracking.run_if_due`` claims the run first, so it never runs twice for one due time,
-    whoever else (a worker, another click) tries at once.  A query that is not due is not run
-    ahead of its schedule: tracking offers no claim for that.
+    ``tracking.run_now`` claims the run like a due one, so a worker or another click at the
+    same moment does not run it too, and it runs at most once a minute this way.
     """
     tracked = _own_tracked(request, tracked_id)
-    result = tracking.run_if_due(tracked.pk)
+    result = tracking.run_now(tracked.pk)
     if result is None:
         tracked.refresh_from_db()
-        messages.info(request, f"Not due: the next run is at {tracked.next_run_at:%Y-%m-%d %H:%M} UTC.")
+        messages.info(
+            request,
+            f"It ran less than a minute ago; the next run is at {tracked.next_run_at:%Y-%m-%d %H:%M} UTC.",
+        )
     elif result.error:
         messages.error(request, f"The run failed: {result.error}")
     else:
