@@ -269,7 +269,7 @@ def report(args: argparse.Namespace, raw: Cost, raw_n: int, raw_bytes: int, sync
     own = (sync.client + sync.dovecot + sync.database) / max(cb_n, 1)
     own_raw = (raw.client + raw.dovecot) / max(raw_n, 1)
     print(
-        f"CPU-bound capacity on {cores} idle cores: clawback {cores / own:,.0f} msgs/s, "
+        f"estimated CPU-bound capacity on {cores} idle cores: clawback {cores / own:,.0f} msgs/s, "
         f"raw {cores / own_raw:,.0f} msgs/s "
         f"(others used {sync.others / sync.seconds:.1f} of {cores} cores during the sync)"
     )

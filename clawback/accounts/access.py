@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +31,13 @@ def check_role(user: AbstractBaseUser | AnonymousUser | None, role: Role) -> Non
     if not has_role(user, role):
         name = user.get_username() if user is not None and user.is_authenticated else "anonymous"
         raise PermissionDenied(f"{name} lacks the {role.label} role")
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The request's user, for a view behind :func:`require_role` (which lets no one else in)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied("sign in first")
+    return request.user
 
 
 def require_role(role: Role) -> Callable[[F], F]:

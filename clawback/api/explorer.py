@@ -9,11 +9,13 @@ Saved queries: everyone sees their own and the shared ones, and changes only the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -23,14 +25,13 @@ from ninja.errors import HttpError
 from clawback.accounts.access import has_role
 from clawback.accounts.roles import Role
 from clawback.api.auth import requires
-from clawback.api.messages import summary
+from clawback.api.messages import MAX_LIMIT, summary
 from clawback.api.schemas import ErrorOut, MessageSummary, QueryErrorOut
 from clawback.explorer import actions, catalog, export, pivots
-from clawback.explorer.models import SavedQuery, TrackedQuery
+from clawback.explorer.models import SavedQuery, TrackedQuery, TrackedQueryRun
 from clawback.explorer.query import QueryError
 
 router = Router(tags=["explorer"])
-MAX_LIMIT = 1000
 ViewKey = Literal["all", "malware", "phish", "campaigns"]
 VIEW = requires(Role.VIEW)
 
@@ -180,6 +181,15 @@ def _query_error(exc: QueryError) -> Status[dict[str, Any]]:
     return Status(400, {"error": exc.message, "token": exc.token, "line": exc.line, "column": exc.column})
 
 
+def _refused(exc: PermissionDenied | QueryError | actions.ExplorerError) -> Status[dict[str, Any]]:
+    """An action's refusal: someone else's query (403), the query text, or the request (400)."""
+    if isinstance(exc, PermissionDenied):
+        return Status(403, {"detail": str(exc)})
+    if isinstance(exc, QueryError):
+        return _query_error(exc)
+    return Status(400, {"detail": str(exc)})
+
+
 def _user(request: HttpRequest) -> User:
     # RoleAuth has authenticated the request: the user is a real one.
     assert isinstance(request.user, User)
@@ -204,17 +214,23 @@ def _saved_out(saved: SavedQuery, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _run_out(run: Any) -> dict[str, Any] | None:
+def _run_out(run: TrackedQueryRun | None) -> dict[str, Any] | None:
     if run is None:
         return None
     fields = ("ran_at", "count", "new_count", "sample_ids", "duration_ms", "error")
     return {name: getattr(run, name) for name in fields}
 
 
-def _tracked_out(tracked: TrackedQuery) -> dict[str, Any]:
+def _tracked_out(tracked: TrackedQuery, latest: TrackedQueryRun | None) -> dict[str, Any]:
     fields = ("name", "query", "view", "interval_minutes", "created_at", "last_run_at", "next_run_at")
     data = {name: getattr(tracked, name) for name in fields}
-    return {"id": tracked.pk, **data, "latest": _run_out(tracked.runs.order_by("-ran_at", "-id").first())}
+    return {"id": tracked.pk, **data, "latest": _run_out(latest)}
+
+
+def _tracked_row(tracked: TrackedQuery) -> dict[str, Any]:
+    """One of ``TrackedQuery.objects.with_latest_run()``."""
+    latest_runs: list[TrackedQueryRun] = tracked.latest_runs  # type: ignore[attr-defined]
+    return _tracked_out(tracked, latest_runs[0] if latest_runs else None)
 
 
 def _own_tracked(request: HttpRequest, tracked_id: int) -> TrackedQuery:
@@ -222,8 +238,13 @@ def _own_tracked(request: HttpRequest, tracked_id: int) -> TrackedQuery:
     return get_object_or_404(TrackedQuery, pk=tracked_id, owner=_user(request))
 
 
-def _page(limit: int = MAX_LIMIT) -> Any:
-    return Query(50, ge=1, le=limit)  # type: ignore[type-arg]
+def _page() -> Any:
+    return Query(50, ge=1, le=MAX_LIMIT)  # type: ignore[type-arg]
+
+
+def _paged(found: QuerySet[Any], limit: int, offset: int, out: Callable[[Any], Any]) -> dict[str, Any]:
+    items = [out(row) for row in found[offset : offset + limit]]
+    return {"total": found.count(), "limit": limit, "offset": offset, "items": items}
 
 
 # --- hunting --------------------------------------------------------------------------------
@@ -389,9 +410,7 @@ def list_saved(
 ) -> dict[str, Any]:
     """Yours and the ones others shared (``mine=true``: yours only), by name."""
     found = SavedQuery.objects.filter(owner=_user(request)) if mine else SavedQuery.objects.visible_to(_user(request))
-    found = found.select_related("owner")
-    items = [_saved_out(saved, request) for saved in found[offset : offset + limit]]
-    return {"total": found.count(), "limit": limit, "offset": offset, "items": items}
+    return _paged(found.select_related("owner"), limit, offset, lambda saved: _saved_out(saved, request))
 
 
 @router.post(
@@ -403,10 +422,8 @@ def list_saved(
 def create_saved(request: HttpRequest, body: SavedQueryIn) -> Status[Any]:
     try:
         saved = actions.do_save_query(acting_user=_user(request), **body.dict())
-    except QueryError as exc:
-        return _query_error(exc)
-    except actions.ExplorerError as exc:
-        return Status(400, {"detail": str(exc)})
+    except (QueryError, actions.ExplorerError) as exc:
+        return _refused(exc)
     return Status(201, _saved_out(saved, request))
 
 
@@ -431,12 +448,8 @@ def update_saved(request: HttpRequest, saved_id: int, body: SavedQueryPatch) -> 
     saved = _visible_saved(request, saved_id)
     try:
         saved = actions.do_update_saved_query(saved, acting_user=_user(request), **body.dict())
-    except PermissionDenied as exc:
-        return Status(403, {"detail": str(exc)})
-    except QueryError as exc:
-        return _query_error(exc)
-    except actions.ExplorerError as exc:
-        return Status(400, {"detail": str(exc)})
+    except (PermissionDenied, QueryError, actions.ExplorerError) as exc:
+        return _refused(exc)
     return Status(200, _saved_out(saved, request))
 
 
@@ -451,7 +464,7 @@ def delete_saved(request: HttpRequest, saved_id: int) -> Status[Any]:
     try:
         actions.do_delete_saved_query(saved, acting_user=_user(request))
     except PermissionDenied as exc:
-        return Status(403, {"detail": str(exc)})
+        return _refused(exc)
     return Status(204, None)
 
 
@@ -463,9 +476,7 @@ def list_tracked(
     offset: int = Query(0, ge=0),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
     """With each one's latest run."""
-    found = TrackedQuery.objects.filter(owner=_user(request))
-    items = [_tracked_out(tracked) for tracked in found[offset : offset + limit]]
-    return {"total": found.count(), "limit": limit, "offset": offset, "items": items}
+    return _paged(TrackedQuery.objects.filter(owner=_user(request)).with_latest_run(), limit, offset, _tracked_row)
 
 
 @router.post(
@@ -478,11 +489,9 @@ def create_tracked(request: HttpRequest, body: TrackedQueryIn) -> Status[Any]:
     """The first run is queued at once; every 15 minutes to 7 days after that."""
     try:
         tracked = actions.do_track_query(acting_user=_user(request), **body.dict())
-    except QueryError as exc:
-        return _query_error(exc)
-    except actions.ExplorerError as exc:
-        return Status(400, {"detail": str(exc)})
-    return Status(201, _tracked_out(tracked))
+    except (QueryError, actions.ExplorerError) as exc:
+        return _refused(exc)
+    return Status(201, _tracked_out(tracked, tracked.runs.first()))
 
 
 @router.get(
@@ -492,7 +501,8 @@ def create_tracked(request: HttpRequest, body: TrackedQueryIn) -> Status[Any]:
     summary="One of your tracked queries",
 )
 def get_tracked(request: HttpRequest, tracked_id: int) -> Any:
-    return _tracked_out(_own_tracked(request, tracked_id))
+    tracked = _own_tracked(request, tracked_id)
+    return _tracked_out(tracked, tracked.runs.first())
 
 
 @router.get(
@@ -507,9 +517,7 @@ def tracked_runs(
     limit: int = _page(),
     offset: int = Query(0, ge=0),  # type: ignore[type-arg]
 ) -> Any:
-    runs = _own_tracked(request, tracked_id).runs.order_by("-ran_at", "-id")
-    items = [_run_out(run) for run in runs[offset : offset + limit]]
-    return {"total": runs.count(), "limit": limit, "offset": offset, "items": items}
+    return _paged(_own_tracked(request, tracked_id).runs.order_by("-ran_at", "-id"), limit, offset, _run_out)
 
 
 @router.delete(

@@ -151,10 +151,4 @@ def _print_rows(rows: Any, fmt: str) -> None:
         writer.writeheader()
         writer.writerows(rows)
     else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(*COLUMNS)
-        for row in rows:
-            table.add_row(*(str(row[c]) for c in COLUMNS))
-        Console().print(table)
+        _print_table(COLUMNS, [[row[c] for c in COLUMNS] for row in rows], fmt)

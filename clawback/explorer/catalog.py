@@ -13,6 +13,7 @@ the simhash, near-duplicates group without any change here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -41,8 +42,13 @@ class View:
 
     def query(self, text: str = "") -> str:
         """The view and ``text`` as one query (to save, share or paste into the CLI)."""
-        parts = [part for part in (self.condition, text.strip()) if part]
-        return " and ".join(f"({part})" if len(parts) > 1 else part for part in parts)
+        return join(self.condition, text.strip())
+
+
+def join(*parts: str) -> str:
+    """The non-empty ``parts`` ANDed, each bracketed when there are several."""
+    present = [part for part in parts if part]
+    return " and ".join(f"({part})" if len(present) > 1 else part for part in present)
 
 
 VIEWS: dict[str, View] = {
@@ -113,8 +119,13 @@ def newest(queryset: QuerySet[MessageCopy], *, offset: int = 0, limit: int = 50)
     sort every matching row with its ~2.4 KB of headers (40,000 copies with a bit.ly URL:
     0.35 s instead of 0.12 s at a million copies).
     """
-    ordered = queryset.order_by("-received_at", "-pk").values_list("pk", flat=True)
-    ids = list(ordered[offset : offset + limit])
+    return page(queryset, ("-received_at", "-pk"), offset=offset, limit=limit)
+
+
+def page(queryset: QuerySet[MessageCopy], order: Sequence[str], *, offset: int, limit: int) -> list[MessageCopy]:
+    """One page of ``queryset`` in ORM ``order``, with the store: ids first, then their rows
+    (see :func:`newest` for why)."""
+    ids = list(queryset.order_by(*order).values_list("pk", flat=True)[offset : offset + limit])
     rows = MessageCopy.objects.using(queryset.db).select_related("store").in_bulk(ids)
     return [rows[pk] for pk in ids if pk in rows]
 

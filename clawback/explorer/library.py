@@ -17,17 +17,15 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from clawback.accounts.access import require_role
+from clawback.accounts.access import require_role, signed_in_user
 from clawback.accounts.roles import Role
 from clawback.explorer import actions, tracking
 from clawback.explorer.catalog import DEFAULT_VIEW, VIEWS
@@ -154,17 +152,19 @@ def _form_problem(form: forms.Form) -> Problem:
     return Problem("; ".join(f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()))
 
 
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (``require_role`` lets no one else reach a view)."""
-    if not isinstance(request.user, User):
-        raise PermissionDenied("sign in first")
-    return request.user
-
-
 def _prefill(request: HttpRequest) -> dict[str, str]:
     """The create form's values from the query string, so a page can link to "save this" or
     "track this" (``?q=…&view=…&name=…``)."""
     return {key: request.GET.get(key, "") for key in ("name", "q", "view")}
+
+
+def _create_values(create: QueryDict | dict[str, str]) -> dict[str, str]:
+    """The create form's name, query and view: as posted, or as ``_prefill`` read them."""
+    return {
+        "name": create.get("name", ""),
+        "query": create.get("query", create.get("q", "")),
+        "view": create.get("view") or DEFAULT_VIEW,
+    }
 
 
 def _base_context(section: str) -> dict[str, Any]:
@@ -184,7 +184,7 @@ def saved_list(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         saved = actions.do_save_query(
-            acting_user=_actor(request),
+            acting_user=signed_in_user(request),
             name=data["name"],
             query=data["query"],
             view=data["view"],
@@ -206,7 +206,7 @@ def saved_update(request: HttpRequest, saved_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_saved(request, editing=(saved.pk, request.POST, _form_problem(form)), status=400)
     try:
-        actions.do_update_saved_query(saved, acting_user=_actor(request), **form.changes(request.POST))
+        actions.do_update_saved_query(saved, acting_user=signed_in_user(request), **form.changes(request.POST))
     except PermissionDenied as exc:
         # Someone else's shared query: its row has no edit form to reopen.
         return _render_saved(request, problem=_problem(exc), status=403)
@@ -222,7 +222,7 @@ def saved_update(request: HttpRequest, saved_id: int) -> HttpResponse:
 def saved_delete(request: HttpRequest, saved_id: int) -> HttpResponse:
     saved = _visible_saved(request, saved_id)
     try:
-        actions.do_delete_saved_query(saved, acting_user=_actor(request))
+        actions.do_delete_saved_query(saved, acting_user=signed_in_user(request))
     except PermissionDenied as exc:
         return _render_saved(request, problem=_problem(exc), status=403)
     messages.success(request, f'Deleted "{saved.name}".')
@@ -231,7 +231,7 @@ def saved_delete(request: HttpRequest, saved_id: int) -> HttpResponse:
 
 def _visible_saved(request: HttpRequest, saved_id: int) -> SavedQuery:
     # Someone else's private query is not found, as in the API.
-    visible = SavedQuery.objects.visible_to(_actor(request)).select_related("owner")
+    visible = SavedQuery.objects.visible_to(signed_in_user(request)).select_related("owner")
     return get_object_or_404(visible, pk=saved_id)
 
 
@@ -244,7 +244,7 @@ def _render_saved(
     status: int = 200,
 ) -> HttpResponse:
     """The list page; ``create`` fills the Save form, ``editing`` reopens a refused edit."""
-    user = _actor(request)
+    user = signed_in_user(request)
     found = SavedQuery.objects.visible_to(user).select_related("owner")
     page = Paginator(found, settings.CLAWBACK_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
@@ -263,12 +263,7 @@ def _render_saved(
         "page": page,
         "rows": rows,
         "problem": problem,
-        "create": {
-            "name": create.get("name", ""),
-            "query": create.get("query", create.get("q", "")),
-            "view": create.get("view") or DEFAULT_VIEW,
-            "shared": bool(create.get("shared")),
-        },
+        "create": {**_create_values(create), "shared": bool(create.get("shared"))},
     }
     return render(request, "explorer/saved_list.html", context, status=status)
 
@@ -286,7 +281,7 @@ def tracked_list(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         tracked = actions.do_track_query(
-            acting_user=_actor(request),
+            acting_user=signed_in_user(request),
             name=data["name"],
             query=data["query"],
             view=data["view"],
@@ -305,20 +300,14 @@ def _render_tracked(
     problem: Problem | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    latest = Prefetch("runs", TrackedQueryRun.objects.order_by("-ran_at", "-id")[:1], to_attr="latest_runs")
-    found = TrackedQuery.objects.filter(owner=_actor(request)).prefetch_related(latest)
+    found = TrackedQuery.objects.filter(owner=signed_in_user(request)).with_latest_run()
     page = Paginator(found, settings.CLAWBACK_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **_base_context("tracked"),
         "page": page,
         "rows": [_tracked_row(tracked) for tracked in page],
         "problem": problem,
-        "create": {
-            "name": create.get("name", ""),
-            "query": create.get("query", create.get("q", "")),
-            "view": create.get("view") or DEFAULT_VIEW,
-            "interval_minutes": create.get("interval_minutes") or 60,
-        },
+        "create": {**_create_values(create), "interval_minutes": create.get("interval_minutes") or 60},
         "min_interval": actions.MIN_INTERVAL_MINUTES,
         "max_interval": actions.MAX_INTERVAL_MINUTES,
     }
@@ -334,7 +323,7 @@ class TrackedRow:
 
 
 def _tracked_row(tracked: TrackedQuery) -> TrackedRow:
-    # The to_attr of _render_tracked's Prefetch.
+    # Prefetched by TrackedQuery.objects.with_latest_run().
     latest_runs: list[TrackedQueryRun] = tracked.latest_runs  # type: ignore[attr-defined]
     latest = latest_runs[0] if latest_runs else None
     return TrackedRow(tracked, latest, every(tracked.interval_minutes), explorer_url(tracked.view, tracked.query))
@@ -347,9 +336,12 @@ def tracked_detail(request: HttpRequest, tracked_id: int) -> HttpResponse:
     tracked = _own_tracked(request, tracked_id)
     runs = tracked.runs.order_by("-ran_at", "-id")
     page = Paginator(runs, settings.CLAWBACK_PAGE_SIZE).get_page(request.GET.get("page"))
-    latest = runs.first()
+    recent = list(runs[:TREND_RUNS])
+    latest = recent[0] if recent else None
     # The sample comes from the latest run that worked (a failed run has none).
-    sampled = latest if latest is None or not latest.error else runs.filter(error="").first()
+    sampled = next((run for run in recent if not run.error), None)
+    if sampled is None and len(recent) == TREND_RUNS:
+        sampled = runs.filter(error="").first()
     context = {
         **_base_context("tracked"),
         "tracked": tracked,
@@ -359,7 +351,7 @@ def tracked_detail(request: HttpRequest, tracked_id: int) -> HttpResponse:
         "latest": latest,
         "sampled": sampled,
         "sample": _sample(sampled),
-        "trend": trend(list(runs[:TREND_RUNS])[::-1]),
+        "trend": trend(recent[::-1]),
         "due": tracked.next_run_at <= timezone.now(),
     }
     return render(request, "explorer/tracked_detail.html", context)
@@ -392,14 +384,14 @@ def tracked_run(request: HttpRequest, tracked_id: int) -> HttpResponse:
 @require_POST
 def tracked_delete(request: HttpRequest, tracked_id: int) -> HttpResponse:
     tracked = _own_tracked(request, tracked_id)
-    actions.do_untrack_query(tracked, acting_user=_actor(request))
+    actions.do_untrack_query(tracked, acting_user=signed_in_user(request))
     messages.success(request, f'Stopped tracking "{tracked.name}".')
     return redirect("explorer-tracked")
 
 
 def _own_tracked(request: HttpRequest, tracked_id: int) -> TrackedQuery:
     # Other people's tracked queries are private: not found, rather than forbidden (as the API).
-    return get_object_or_404(TrackedQuery, pk=tracked_id, owner=_actor(request))
+    return get_object_or_404(TrackedQuery, pk=tracked_id, owner=signed_in_user(request))
 
 
 def _sample(run: TrackedQueryRun | None) -> list[MessageCopy]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from clawback.explorer.catalog import DEFAULT_VIEW, VIEWS
 
@@ -41,6 +41,14 @@ class SavedQuery(models.Model):
         return self.name
 
 
+class TrackedQueryQuerySet(QuerySet["TrackedQuery"]):
+    def with_latest_run(self) -> TrackedQueryQuerySet:
+        """Each query's newest run prefetched as ``latest_runs`` (a list of at most one), so a
+        page of queries costs one query more, not one per row."""
+        newest = TrackedQueryRun.objects.order_by("-ran_at", "-id")[:1]
+        return self.prefetch_related(Prefetch("runs", newest, to_attr="latest_runs"))
+
+
 class TrackedQuery(models.Model):
     """A query run in the background every ``interval_minutes``; each run leaves a
     :class:`TrackedQueryRun` (how many copies match, how many are new since the last run)."""
@@ -54,6 +62,8 @@ class TrackedQuery(models.Model):
     last_run_at = models.DateTimeField(null=True, blank=True)
     # When the next run is due; the scheduler claims due rows by moving this forward.
     next_run_at = models.DateTimeField(db_index=True)
+
+    objects = TrackedQueryQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "name"], name="tracked_query_unique_name")]

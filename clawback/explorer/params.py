@@ -101,12 +101,12 @@ class Search:
     @property
     def ranged_query(self) -> str:
         """The range and the query as one query (what the export records, with the view)."""
-        return _join(self._range_part, self.q.strip())
+        return catalog.join(self._range_part, self.q.strip())
 
     @property
     def effective_query(self) -> str:
         """The view, range and query as one query: what Take action selects from."""
-        return _join(catalog.VIEWS[self.view].condition, self._range_part, self.q.strip())
+        return catalog.join(catalog.VIEWS[self.view].condition, self._range_part, self.q.strip())
 
     @property
     def _range_part(self) -> str:
@@ -162,11 +162,6 @@ class Search:
 
     def url(self, **changes: Any) -> str:
         return "?" + urlencode(self.params(**changes))
-
-
-def _join(*parts: str) -> str:
-    present = [part for part in parts if part]
-    return present[0] if len(present) == 1 else " and ".join(f"({part})" for part in present)
 
 
 def read(data: QueryDict) -> tuple[Search, SearchForm]:

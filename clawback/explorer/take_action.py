@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from clawback.accounts.access import has_role
+from clawback.accounts.access import has_role, signed_in_user
 from clawback.accounts.roles import Role
 from clawback.explorer.forms import ActionForm, AddToProposalForm, SelectionForm, open_proposals
 from clawback.explorer.query import QueryError, compile_query
@@ -106,7 +106,7 @@ def _choose(request: HttpRequest, selection: Selection, form: ActionForm) -> Htt
 
 def _review(request: HttpRequest, selection: Selection, form: ActionForm, step: str) -> HttpResponse:
     """Step 2, and step 3 when it fails: counts, what cannot be remediated, who must approve."""
-    user = _actor(request)
+    user = signed_in_user(request)
     error = ""
     if step in CREATES:
         try:
@@ -136,7 +136,7 @@ def _review(request: HttpRequest, selection: Selection, form: ActionForm, step: 
 
 def _create(request: HttpRequest, selection: Selection, form: ActionForm, step: str) -> HttpResponse:
     """Step 3: the one state change, through the remediation actions; then its page."""
-    user = _actor(request)
+    user = signed_in_user(request)
     if step == ADD:
         return _add(request, selection, user)
     data = form.cleaned_data
@@ -206,10 +206,3 @@ def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> H
     context["search_query"] = query
     context["back_url"] = reverse("explorer") + (f"?{urlencode({'q': query})}" if query else "")
     return render(request, "explorer/take_action.html", context, status=status)
-
-
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (``require_may_propose`` lets no one else in)."""
-    if not isinstance(request.user, User):
-        raise PermissionDenied("sign in first")
-    return request.user

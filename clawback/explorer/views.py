@@ -12,18 +12,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Min, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from clawback.accounts.access import has_role, require_role
+from clawback.accounts.access import has_role, require_role, signed_in_user
 from clawback.accounts.roles import Role
 from clawback.explorer import catalog, charts, export, pivots, prefs
 from clawback.explorer.builder import with_condition
@@ -47,12 +45,6 @@ OPERATOR_LABELS = {
     "not in": "not in (none of)",
 }
 TRACK_INTERVALS = (15, 60, 6 * 60, 24 * 60)
-
-
-def _user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):  # require_role lets only signed-in users through
-        raise PermissionDenied("sign in first")
-    return request.user
 
 
 def _found(request: HttpRequest, search: Search) -> QuerySet[MessageCopy]:
@@ -92,19 +84,11 @@ def _page_context(request: HttpRequest, search: Search, form: Any) -> dict[str, 
         "views": [(view, explorer_url + search.url(view=view.key)) for view in catalog.VIEWS.values()],
         "view": catalog.VIEWS[search.view],
         "hidden": {k: v for k, v in search.params().items() if k not in ("q", "from", "to", "mode")},
-        "saved_url": _optional_url("explorer-saved"),
-        "tracked_url": _optional_url("explorer-tracked"),
+        "saved_url": reverse("explorer-saved"),
+        "tracked_url": reverse("explorer-tracked"),
         "track_intervals": TRACK_INTERVALS,
         "this_url": explorer_url + search.url(page=search.page),
     }
-
-
-def _optional_url(name: str) -> str:
-    """The saved / tracked query pages, built by another part of the Explorer."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return ""
 
 
 @dataclass(frozen=True)
@@ -163,13 +147,8 @@ def _select_all(search: Search) -> dict[str, int]:
 
 
 def page_rows(found: QuerySet[MessageCopy], sort: str, *, offset: int, limit: int) -> list[MessageCopy]:
-    """One page of ``found`` in the table's sort: ids first, then their rows (as
-    ``catalog.newest``, which serves the default sort)."""
-    if sort == prefs.DEFAULT_SORT:
-        return catalog.newest(found, offset=offset, limit=limit)
-    ids = list(found.order_by(*prefs.order_by(sort)).values_list("pk", flat=True)[offset : offset + limit])
-    rows = MessageCopy.objects.using(found.db).select_related("store").in_bulk(ids)
-    return [rows[pk] for pk in ids if pk in rows]
+    """One page of ``found`` in the table's sort (ids first, then their rows)."""
+    return catalog.page(found, prefs.order_by(sort), offset=offset, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -247,10 +226,11 @@ def _campaigns(search: Search, found: QuerySet[MessageCopy], now: datetime) -> l
     """The biggest campaigns, each with a link to its copies (all of them, in the All view)."""
     pinned = search.pinned(now)
     view = catalog.VIEWS["campaigns"]
+    explorer_url = reverse("explorer")
     rows = []
     for campaign in catalog.campaigns(found):
         q = view.query(with_condition(search.q, campaign.query))
-        rows.append(CampaignRow(campaign, reverse("explorer") + pinned.url(q=q, view="all", mode="text")))
+        rows.append(CampaignRow(campaign, explorer_url + pinned.url(q=q, view="all", mode="text")))
     return rows
 
 
@@ -272,7 +252,7 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     chunks = export.start_export(
         found,
-        acting_user=_user(request),
+        acting_user=signed_in_user(request),
         query=search.ranged_query,
         view=search.view,
         source="web",
@@ -288,7 +268,7 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
 @require_POST
 def columns(request: HttpRequest) -> HttpResponse:
     """Remember the analyst's columns and go back to the results."""
-    prefs.do_set_columns(_user(request), request.POST.getlist("columns"))
+    prefs.do_set_columns(signed_in_user(request), request.POST.getlist("columns"))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("explorer")

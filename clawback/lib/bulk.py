@@ -48,11 +48,6 @@ def dialect() -> Dialect:
     return Dialect(connection.vendor)
 
 
-def column_names(model: type[models.Model], *, with_id: bool = True) -> list[str]:
-    """The table's columns in model order (the order rows for :func:`insert_rows` follow)."""
-    return [f.column for f in model._meta.concrete_fields if with_id or not f.primary_key]
-
-
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     """Reserve ``count`` primary keys.  Must run inside the inserting transaction.
 
@@ -92,7 +87,8 @@ def prepare_bulk_writes() -> None:
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (values in ``columns`` order, written by :class:`Dialect`)."""
+    """Insert ``rows`` (values in ``columns`` order, as the database takes them: written by
+    :class:`Dialect`, or adapted by ``connection.ops``)."""
     if not rows:
         return
     qn = connection.ops.quote_name

@@ -154,37 +154,33 @@ def list_changes(job: MailboxJob, conn: Connector) -> Listing:
     )
 
 
+def _indexed(mailbox_id: int, refs: Iterable[str], *fields: str) -> Iterator[tuple[Any, ...]]:
+    """``fields`` of the mailbox's copies whose (encoded) ref is in ``refs``: 500 refs a query,
+    each query's rows in id order."""
+    for chunk in chunked(refs, 500):
+        yield from MessageCopy.objects.filter(mailbox_id=mailbox_id, ref__in=chunk).order_by("id").values_list(*fields)
+
+
 def _vanished(mailbox_id: int, removed: list[Ref]) -> dict[str, list[Vanished]]:
     """Indexed copies that left their folder, by Message-ID (candidates for a user move)."""
     by_id: dict[str, list[Vanished]] = defaultdict(list)
-    for chunk in chunked(sorted({r.encode() for r in removed}), 500):
-        rows = MessageCopy.objects.filter(mailbox_id=mailbox_id, ref__in=chunk).values_list(
-            "message_id", "id", "location", "folder", "recipient"
-        )
-        for message_id, copy_id, location, folder, recipient in rows.order_by("id"):
-            by_id[message_id].append(Vanished(copy_id, location, folder, recipient))
+    fields = ("message_id", "id", "location", "folder", "recipient")
+    for message_id, *rest in _indexed(mailbox_id, sorted({r.encode() for r in removed}), *fields):
+        by_id[message_id].append(Vanished(*rest))
     return dict(by_id)
 
 
 def _unindexed(mailbox_id: int, refs: list[Ref]) -> list[Ref]:
-    out: list[Ref] = []
-    for chunk in chunked(refs, 500):
-        known = set(
-            MessageCopy.objects.filter(mailbox_id=mailbox_id, ref__in=[r.encode() for r in chunk]).values_list(
-                "ref", flat=True
-            )
-        )
-        out += [r for r in chunk if r.encode() not in known]
-    return out
+    encoded = [r.encode() for r in refs]
+    known = {ref for (ref,) in _indexed(mailbox_id, encoded, "ref")}
+    if not known:
+        return refs
+    return [r for r, e in zip(refs, encoded, strict=True) if e not in known]
 
 
 def _flag_changes(mailbox_id: int, flags: dict[Ref, tuple[str, ...]]) -> list[tuple[int, list[str]]]:
     by_ref = {r.encode(): list(f) for r, f in flags.items()}
-    out: list[tuple[int, list[str]]] = []
-    for chunk in chunked(sorted(by_ref), 500):
-        rows = MessageCopy.objects.filter(mailbox_id=mailbox_id, ref__in=chunk).values_list("id", "ref")
-        out += [(copy_id, by_ref[ref]) for copy_id, ref in rows]
-    return out
+    return [(copy_id, by_ref[ref]) for copy_id, ref in _indexed(mailbox_id, sorted(by_ref), "id", "ref")]
 
 
 # --- 2. fetch and parse -------------------------------------------------------------------

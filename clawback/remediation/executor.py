@@ -39,6 +39,7 @@ from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clawback.lib.bulk import insert_rows
 from clawback.mail.models import TIMELINE_COLUMNS, MessageCopy, TimelineEvent
 from clawback.mailstores.connectors.base import Connector, ConnectorError, FolderClass, Ref, Throttled
 from clawback.mailstores.connectors.registry import connector_for
@@ -711,7 +712,7 @@ class MailboxWorker:
                 updates.append((copy.ref, copy.folder, copy.location, _adapt_json(copy.flags), copy.id))
             events.append(self._event(copy, outcome, old_location, old_folder, now))
         _bulk_update(MessageCopy, ("ref", "folder", "location", "flags"), updates)
-        _bulk_insert(TimelineEvent, TIMELINE_COLUMNS, events)
+        insert_rows(TimelineEvent, TIMELINE_COLUMNS, events)
 
     def _apply(self, copy: CopyRow, work: Work, outcome: Outcome, classes: dict[str, FolderClass]) -> None:
         if self.action == Action.HARD_DELETE:
@@ -754,7 +755,8 @@ class MailboxWorker:
 
 # --- raw SQL helpers ---------------------------------------------------------------------------
 # A batch is written with one statement per table, not a statement per row (on PostgreSQL each
-# statement is a round trip; on SQLite, one executemany).  Table and column names in these statements come from model
+# statement is a round trip; on SQLite, one executemany).  Inserts go through
+# clawback.lib.bulk.insert_rows.  Table and column names in these statements come from model
 # metadata and code, never from input; every value is a parameter.
 _Model = type[RemediationItem] | type[MessageCopy] | type[TimelineEvent]
 
@@ -779,21 +781,6 @@ def _bulk_update(model: _Model, columns: tuple[str, ...], rows: list[tuple[Any, 
         # per row (executemany) is cheaper than parsing a VALUES list of the whole batch.
         sets = ", ".join(f"{quote(c)} = %s" for c in columns)
         cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
-
-
-def _bulk_insert(model: _Model, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = f"INSERT INTO {table} ({names}) SELECT * FROM {_unnest(model, columns)}"  # noqa: S608
-            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
-            return
-        values = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({values})", rows)  # noqa: S608
 
 
 def _unnest(model: _Model, columns: tuple[str, ...]) -> str:

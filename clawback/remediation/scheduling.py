@@ -107,6 +107,10 @@ def enqueue_many(task: Task[..., Any], arg_lists: list[tuple[Any, ...]]) -> list
     (~2 ms each).  The rows are what the backend's own ``enqueue`` writes (its pre_save signal
     sets ``run_after``; bulk_create sends none, so it is set here), and ``task_enqueued`` is sent
     for each, as ``enqueue`` does.  Any other backend: ``enqueue`` per task.
+
+    This mirrors ``DatabaseBackend._task_to_db_task`` of django-tasks-db 0.13 (pinned in
+    pyproject.toml), including its private ``_get_id`` (which honours the backend's
+    ``id_function`` option): check it again when upgrading that package.
     """
     backend = task.get_backend()
     if not isinstance(backend, DatabaseBackend) or len(arg_lists) < 2:

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from clawback.accounts.access import has_role, require_role
+from clawback.accounts.access import has_role, require_role, signed_in_user
 from clawback.accounts.roles import Role
 from clawback.remediation import listing, policy, queries
 from clawback.remediation.actions import RemediationError, do_approve, do_reject, do_undo
@@ -192,7 +191,7 @@ def _decision(request: HttpRequest, r: Remediation) -> Decision:
         return Decision(pending=True, why_not="A person with the Search and Purge role approves or rejects it.")
     try:
         # Only to explain the missing buttons; do_approve checks again, and that check counts.
-        policy.check_may_approve(r, _actor(request))
+        policy.check_may_approve(r, signed_in_user(request))
     except PermissionDenied as exc:
         return Decision(pending=True, why_not=str(exc))
     return Decision(pending=True, may_decide=True)
@@ -223,7 +222,7 @@ def _undo(request: HttpRequest, r: Remediation) -> Undo:
 def approve(request: HttpRequest, key: str) -> HttpResponse:
     r = _remediation(key)
     with _refusals(request):
-        done = do_approve(r, acting_user=_actor(request))
+        done = do_approve(r, acting_user=signed_in_user(request))
         messages.success(request, f"Approved {done.name} ({done.approval_id}): {_status(done)}.")
     return redirect(_url(r))
 
@@ -237,7 +236,7 @@ def reject(request: HttpRequest, key: str) -> HttpResponse:
         _form_errors(request, form)
         return redirect(_url(r))
     with _refusals(request):
-        done = do_reject(r, acting_user=_actor(request), reason=form.cleaned_data["reason"].strip())
+        done = do_reject(r, acting_user=signed_in_user(request), reason=form.cleaned_data["reason"].strip())
         messages.success(request, f"Rejected {done.name} ({done.approval_id}).")
     return redirect(_url(r))
 
@@ -254,7 +253,7 @@ def undo(request: HttpRequest, key: str) -> HttpResponse:
         reverse_ = do_undo(
             r,
             name=form.cleaned_data["name"],
-            acting_user=_actor(request),
+            acting_user=signed_in_user(request),
             # The web UI's manual actions carry the Explorer source, as in the reference system.
             source=Source.EXPLORER,
             propose=form.cleaned_data["propose"],
@@ -277,13 +276,6 @@ def _form_errors(request: HttpRequest, form: RejectForm | UndoForm) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, str(error))
-
-
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (``require_role`` lets no one else reach a view)."""
-    if not isinstance(request.user, User):
-        raise PermissionDenied("sign in first")
-    return request.user
 
 
 def _status(r: Remediation) -> str:

@@ -12,14 +12,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from clawback.accounts.access import has_role, require_role
+from clawback.accounts.access import has_role, require_role, signed_in_user
 from clawback.accounts.actions import (
     do_create_token,
     do_create_user,
@@ -52,13 +51,6 @@ TABS = (
 )
 
 
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (``require_role`` lets no one else reach a view)."""
-    if not isinstance(request.user, User):
-        raise PermissionDenied("sign in first")
-    return request.user
-
-
 def _tabs(request: HttpRequest) -> list[Tab]:
     return [tab for tab in TABS if has_role(request.user, tab.role)]
 
@@ -81,7 +73,7 @@ def domains(request: HttpRequest) -> HttpResponse:
     current = org.domains if org is not None else list(settings.CLAWBACK_ORG_DOMAINS)
     form = OrgDomainsForm(request.POST or None, initial={"domains": "\n".join(current)})
     if request.method == "POST" and form.is_valid():
-        do_set_org_domains(form.cleaned_data["domains"], acting_user=_actor(request))
+        do_set_org_domains(form.cleaned_data["domains"], acting_user=signed_in_user(request))
         messages.success(request, "Organisation domains saved.")
         return redirect("settings-domains")
     return _render(request, "domains", {"form": form, "current": current})
@@ -99,7 +91,7 @@ def users(request: HttpRequest) -> HttpResponse:
                 groups=data["groups"],
                 password=data["password"],
                 email=data["email"],
-                acting_user=_actor(request),
+                acting_user=signed_in_user(request),
             )
         except ValueError as exc:
             form.add_error(None, str(exc))
@@ -118,10 +110,10 @@ def tokens(request: HttpRequest) -> HttpResponse:
     secret = None
     if request.method == "POST" and form.is_valid():
         _token, secret = do_create_token(
-            _actor(request),
+            signed_in_user(request),
             form.cleaned_data["name"],
             expires_at=form.expires_at(timezone.now()),
-            acting_user=_actor(request),
+            acting_user=signed_in_user(request),
         )
         # Rendered into this response only (never a redirect, a message or the session):
         # the secret is shown once and not kept anywhere but its digest.
@@ -135,7 +127,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     # Someone else's token is "not found", not "forbidden": its existence is not for you.
     token = get_object_or_404(ApiToken, pk=pk, user=request.user.pk)
-    do_revoke_token(token, acting_user=_actor(request))
+    do_revoke_token(token, acting_user=signed_in_user(request))
     messages.success(request, f"Token {token.name} revoked.")
     return redirect("settings-tokens")
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from clawback.audit.models import AuditEvent
 from clawback.explorer import tracking
@@ -133,7 +135,22 @@ def test_track_a_query_and_read_its_runs(client: Client, erin: User) -> None:
     runs = call(client, erin, "get", f"{TRACKED}/{body['id']}/runs").json()
     assert runs["total"] == 1
     assert runs["items"][0]["sample_ids"] == run.sample_ids and runs["items"][0]["error"] == ""
-    assert [item["name"] for item in call(client, erin, "get", TRACKED).json()["items"]] == ["evil"]
+    listed = call(client, erin, "get", TRACKED).json()["items"]
+    assert [(item["name"], item["latest"]["count"]) for item in listed] == [("evil", 1)]
+
+
+def test_tracked_list_reads_latest_runs_in_one_query(client: Client, erin: User) -> None:
+    def list_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert call(client, erin, "get", TRACKED).status_code == 200
+        return len(queries)
+
+    for name in ("a", "b"):
+        tracking.run(do_track_query(acting_user=erin, name=name, query="").pk)
+    list_queries()  # the first request also sets up the session
+    two = list_queries()
+    tracking.run(do_track_query(acting_user=erin, name="c", query="").pk)
+    assert list_queries() == two
 
 
 def test_tracked_queries_are_private(client: Client, bob: User, dave: User) -> None:

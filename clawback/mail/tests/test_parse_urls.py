@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
+
+import pytest
 
 from clawback.mail.parsing import ParsedMessage, parse_message
-from clawback.mail.parsing.urls import normalise
+from clawback.mail.parsing.urls import _SIMPLE_URL, _simple_split, normalise
 
 
 def message(body: str, content_type: str = "text/plain", headers: str = "", cte: str = "7bit") -> ParsedMessage:
@@ -110,3 +112,26 @@ def test_backslash_authority_trick_records_the_host_a_browser_reaches() -> None:
 def test_punycode_domain_is_recorded_in_unicode() -> None:
     [record] = normalise("https://xn--pypal-4ve.example/login", "body")
     assert record.domain == "p\u0430ypal.example"  # U+0430 CYRILLIC SMALL LETTER A
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://login.evil.example/reset?u=1#top",
+        "http://EXAMPLE.com:8080/a/b;c?d=e&f=g",
+        "https://bit.ly",
+        "https://bit.ly?x=1",
+        "https://bit.ly#frag?not-query",
+        "http://192.0.2.7:/path",
+        "ftp://files.example.org/pub/file.zip",
+        "https://a.example/path?q=1?2#f#g",
+        "https://sub-domain.example.co.uk/%7Euser/",
+    ],
+)
+def test_the_fast_split_is_urlsplit(url: str) -> None:
+    """The fast path for plain URLs gives exactly what urllib's urlsplit and .hostname give."""
+    match = _SIMPLE_URL.fullmatch(url)
+    assert match is not None
+    parts, hostname = _simple_split(url, match)
+    assert parts == urlsplit(url)
+    assert hostname == urlsplit(url).hostname

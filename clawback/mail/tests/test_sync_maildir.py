@@ -110,3 +110,34 @@ def test_failed_mailbox_is_recorded_and_others_continue(store, maildir: Path) ->
     assert reports[BOXES[1]].added == 1
     ghost.refresh_from_db()
     assert ghost.status == "error" and "ghost@example.test" in ghost.last_error
+
+
+@pytest.mark.django_db(transaction=True)  # parser processes read the index on their own connections
+def test_parser_processes_index_the_same_copies_and_a_failure_stops_no_one(
+    store, maildir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sync_all`` with 2 parser processes feeding the writer, each mailbox in several chunks."""
+    from clawback.mail import sync
+    from clawback.mail.runner import sync_all
+    from clawback.mailstores.models import Mailbox
+
+    monkeypatch.setattr(sync, "FETCH_BATCH", 3)  # 7 messages: 3 chunks per mailbox
+    conn = MaildirConnector({"path": str(maildir)}, {})
+    expected = set()
+    for box in BOXES:
+        for n in range(7):
+            conn.append(box, FolderClass.INBOX, message(n, box))
+            expected.add((box, f"m{n}@evil.example"))
+    Mailbox.objects.create(store=store, address="ghost@example.test")
+    ids = list(store.mailboxes.order_by("id").values_list("id", flat=True))
+
+    reports = {r.mailbox: r for r in sync_all(ids, processes=2)}
+    assert {box: reports[box].added for box in BOXES} == {BOXES[0]: 7, BOXES[1]: 7}
+    assert reports["ghost@example.test"].error and reports["ghost@example.test"].permanent
+    assert set(MessageCopy.objects.values_list("recipient", "message_id")) == expected
+    assert TimelineEvent.objects.filter(kind=TimelineEvent.Kind.DELIVERED).count() == 14
+
+    # Again: nothing new, nothing indexed twice.
+    again = {r.mailbox: r for r in sync_all(ids, processes=2)}
+    assert [again[box].added for box in BOXES] == [0, 0]
+    assert MessageCopy.objects.count() == 14
