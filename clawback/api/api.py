@@ -7,20 +7,38 @@ any operation ended up with other authentication (or ``auth=None``, which would 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.openapi.docs import Swagger, _csrf_needed
 from ninja.operation import Operation
 
 from clawback.accounts.roles import Role
 from clawback.api import account, explorer, messages, remediations, system
 from clawback.api.auth import RoleAuth, requires
 
+
+class LocalSwagger(Swagger):
+    """The docs page with Swagger UI from our static files (settings.NINJA_DIR), not from the
+    CDN that ninja falls back to when it is not an installed app: the Content-Security-Policy
+    would refuse the CDN.  ninja is kept out of INSTALLED_APPS so that commands and workers do
+    not import it at start-up.  Same context as ``Swagger.render_page`` (django-ninja 1.7)."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": json.dumps(self.settings, indent=1), "api": api, "add_csrf": _csrf_needed(api)}
+        return render(request, self.template, context)
+
+
 api = NinjaAPI(
     title="Clawback API",
+    docs=LocalSwagger(),
     version="1",
     urls_namespace="api",
     description=(

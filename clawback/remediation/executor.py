@@ -143,6 +143,7 @@ class Work:
     item: ItemRow
     ref: Ref | None  # where we believe the copy is now
     recheck: bool  # claimed again after a lease expired: a dead worker may have acted
+    copy: CopyRow | None = None  # the index row as read at the claim (None: copy gone)
     outcome: Outcome | None = None
 
 
@@ -356,15 +357,18 @@ class MailboxWorker:
                 if not held:
                     return None
             items = self._give_up(self._claimable(now), now)
-            copies = _copies([i.copy_id for i in items if i.copy_id and i.state == ItemState.PENDING])
+            # Read once, here: the result commit writes the new place over these rows (the
+            # lease keeps other remediations' workers away; a sync only records moves).
+            copies = _copies([i.copy_id for i in items if i.copy_id])
             works = []
             for item in items:
+                copy = copies.get(item.copy_id or 0)
                 recheck = item.state != ItemState.PENDING
                 if not recheck:
-                    self._record_intent(item, copies.get(item.copy_id or 0))
+                    self._record_intent(item, copy)
                 item.state = ItemState.IN_FLIGHT
                 item.attempts += 1
-                works.append(Work(item, self._believed_ref(item), recheck))
+                works.append(Work(item, self._believed_ref(item), recheck, copy))
             db_expires = _adapt_dt(expires)
             _bulk_update(
                 RemediationItem,
@@ -633,19 +637,25 @@ class MailboxWorker:
     def commit(self, works: list[Work], *, final: bool, finish: bool = False) -> None:
         """Write decided outcomes, the index and the timeline, for the items this worker still
         holds; undecided items stay in flight.  ``final=False`` (hard delete between move and
-        expunge) records the recoverable-folder refs only, keeping the items in flight."""
+        expunge) records the recoverable-folder refs only, keeping the items in flight.
+
+        The rows are built before the transaction: on SQLite it holds the one write lock that
+        every worker waits for, so it only checks the lease and writes."""
         decided = [w for w in works if w.outcome is not None]
         if not decided and not finish:
             return
         now = timezone.now()
+        rows = self._result_rows(decided, now) if final else None
         with transaction.atomic():
             held = self._still_held([w.item.id for w in decided])
             mine = [w for w in decided if w.item.id in held]
-            if not final:
+            if rows is None:
                 self._save_intermediate(mine)
                 return
-            self._save_items(mine, now)
-            self._save_index(mine, now)
+            items, copies, events = ([row for item_id, row in part if item_id in held] for part in rows)
+            _bulk_update(RemediationItem, _RESULT_COLUMNS, items)
+            _bulk_update(MessageCopy, self._index_columns(), copies)
+            insert_rows(TimelineEvent, TIMELINE_COLUMNS, events)
             if finish:
                 self.finished = finish_run(self.remediation.pk, self.mailbox.pk, self.owner, now)
         for work in mine:
@@ -675,44 +685,40 @@ class MailboxWorker:
             assert work.outcome is not None and work.outcome.new_ref is not None
             work.item.new_ref = work.outcome.new_ref.encode()
 
-    def _save_items(self, works: list[Work], now: datetime) -> None:
+    def _result_rows(self, works: list[Work], now: datetime) -> tuple[_Tagged, _Tagged, _Tagged]:
+        """The item, index and timeline rows of decided works (see ``commit``), each with the
+        id of its item."""
         db_now = _adapt_dt(now)
-        rows = []
+        classes = self._classes or {}
+        restore = self.action == Action.RESTORE
+        items: _Tagged = []
+        copies: _Tagged = []
+        events: _Tagged = []
         for work in works:
-            outcome = work.outcome
+            outcome, item_id = work.outcome, work.item.id
             assert outcome is not None
             new_ref = outcome.new_ref.encode() if outcome.new_ref else ""
             to_folder = outcome.new_ref.folder if outcome.new_ref else work.item.to_folder
             to_location = work.item.to_location
             if self.action == Action.HARD_DELETE and outcome.state == ItemState.SUCCEEDED:
                 to_location, to_folder = PURGED, ""
-            rows.append(
-                (outcome.state.value, new_ref, to_folder, to_location, outcome.reason[:2000], now, work.item.id)
-            )
-        _bulk_update(
-            RemediationItem,
-            ("state", "new_ref", "to_folder", "to_location", "reason", "done_at", "lease_expires_at"),
-            [(*r[:5], db_now, None, r[6]) for r in rows],
-        )
-
-    def _save_index(self, works: list[Work], now: datetime) -> None:
-        """The copy's latest location and a timeline event (SPEC §2)."""
-        copies = _copies([w.item.copy_id for w in works if w.item.copy_id])
-        classes = self._classes or {}
-        updates: list[tuple[Any, ...]] = []
-        events: list[tuple[Any, ...]] = []
-        for work in works:
-            copy = copies.get(work.item.copy_id or 0)
-            outcome = work.outcome
-            if copy is None or outcome is None:
+            row = (outcome.state.value, new_ref, to_folder, to_location, outcome.reason[:2000], db_now, None, item_id)
+            items.append((item_id, row))
+            # The copy's latest location and a timeline event (SPEC §2).  Flags are written
+            # only by an undo (which restores them); other actions leave them as they are.
+            copy = work.copy
+            if copy is None:
                 continue
             old_location, old_folder = copy.location, copy.folder
             if outcome.state in FINAL_OK:
                 self._apply(copy, work, outcome, classes)
-                updates.append((copy.ref, copy.folder, copy.location, _adapt_json(copy.flags), copy.id))
-            events.append(self._event(copy, outcome, old_location, old_folder, now))
-        _bulk_update(MessageCopy, ("ref", "folder", "location", "flags"), updates)
-        insert_rows(TimelineEvent, TIMELINE_COLUMNS, events)
+                flags = (_adapt_json(copy.flags),) if restore else ()
+                copies.append((item_id, (copy.ref, copy.folder, copy.location, *flags, copy.id)))
+            events.append((item_id, self._event(copy, outcome, old_location, old_folder, now)))
+        return items, copies, events
+
+    def _index_columns(self) -> tuple[str, ...]:
+        return ("ref", "folder", "location", *(("flags",) if self.action == Action.RESTORE else ()))
 
     def _apply(self, copy: CopyRow, work: Work, outcome: Outcome, classes: dict[str, FolderClass]) -> None:
         if self.action == Action.HARD_DELETE:
@@ -751,6 +757,10 @@ class MailboxWorker:
             outcome.state.value,
             f"{detail}; {outcome.reason}" if outcome.reason else detail,
         )
+
+
+_Tagged = list[tuple[int, tuple[Any, ...]]]  # (item id, row)
+_RESULT_COLUMNS = ("state", "new_ref", "to_folder", "to_location", "reason", "done_at", "lease_expires_at")
 
 
 # --- raw SQL helpers ---------------------------------------------------------------------------
