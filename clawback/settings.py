@@ -97,6 +97,12 @@ def _database() -> dict[str, Any]:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        if env_bool("CLAWBACK_SQLITE_WRITE_LOCK", True):
+            # Writers queue on a file lock, woken at once (see clawback/lib/sqlite/base.py).
+            config["ENGINE"] = "clawback.lib.sqlite"
+            # Tests: the in-memory database Django gives the stock engine (pytest-django would
+            # otherwise derive a file name from NAME for the engine it does not know).
+            config["TEST"] = {"NAME": ":memory:"}
         # WAL lets readers (web UI) run while a worker writes; IMMEDIATE transactions make
         # concurrent writers queue on the lock instead of failing with "database is locked".
         # Checkpoints every 10,000 WAL pages (40 MB) instead of 1,000: pages that consecutive
