@@ -113,6 +113,10 @@ class ItemRow:
     new_ref: str
 
 
+# The copy's columns read with its item (a join), in CopyRow's order after the id.
+_COPY_FIELDS = ("copy__ref", "copy__folder", "copy__location", "copy__flags")
+
+
 @dataclass(slots=True)
 class CopyRow:
     """The index columns a remediation reads and writes."""
@@ -122,11 +126,6 @@ class CopyRow:
     folder: str
     location: str
     flags: list[str]
-
-
-def _copies(ids: list[int]) -> dict[int, CopyRow]:
-    rows = MessageCopy.objects.filter(pk__in=ids).values_list("id", "ref", "folder", "location", "flags")
-    return {row[0]: CopyRow(*row) for row in rows}
 
 
 @dataclass
@@ -356,10 +355,8 @@ class MailboxWorker:
                 ).update(lease_expires_at=expires, updated_at=now)
                 if not held:
                     return None
-            items = self._give_up(self._claimable(now), now)
-            # Read once, here: the result commit writes the new place over these rows (the
-            # lease keeps other remediations' workers away; a sync only records moves).
-            copies = _copies([i.copy_id for i in items if i.copy_id])
+            claimed, copies = self._claimable(now)
+            items = self._give_up(claimed, now)
             works = []
             for item in items:
                 copy = copies.get(item.copy_id or 0)
@@ -401,7 +398,10 @@ class MailboxWorker:
             )
         return works
 
-    def _claimable(self, now: datetime) -> list[ItemRow]:
+    def _claimable(self, now: datetime) -> tuple[list[ItemRow], dict[int, CopyRow]]:
+        """The next batch of items, and their copies' index rows, read once, here: the result
+        commit writes the new place over those rows (the lease keeps other workers away; a
+        sync only records moves)."""
         # ``state IN (...)`` first, so that both databases read only this mailbox's unfinished
         # items through the (remediation, mailbox, state) index; the OR alone made SQLite scan
         # every item of the remediation for each claim (quadratic over a million items).
@@ -411,9 +411,15 @@ class MailboxWorker:
         ).filter(claimable)
         if connection.features.has_select_for_update_skip_locked:
             # PostgreSQL: rows another worker is claiming right now are skipped, not waited on.
-            qs = qs.select_for_update(skip_locked=True)
-        rows = qs.order_by("id").values_list(*_ITEM_FIELDS)[: settings.CLAWBACK_REMEDIATION_BATCH]
-        return [ItemRow(*row) for row in rows]
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        rows = qs.order_by("id").values_list(*_ITEM_FIELDS, *_COPY_FIELDS)[: settings.CLAWBACK_REMEDIATION_BATCH]
+        items, copies = [], {}
+        for row in rows:
+            item = ItemRow(*row[: len(_ITEM_FIELDS)])
+            items.append(item)
+            if item.copy_id is not None:
+                copies[item.copy_id] = CopyRow(item.copy_id, *row[len(_ITEM_FIELDS) :])
+        return items, copies
 
     def _give_up(self, items: list[ItemRow], now: datetime) -> list[ItemRow]:
         """Items tried CLAWBACK_REMEDIATION_MAX_ATTEMPTS times fail with the last error."""
