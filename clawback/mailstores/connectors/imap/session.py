@@ -105,7 +105,12 @@ class Session:
         self.selected: tuple[str, bool] | None = None
         self.selected_status: FolderStatus | None = None
         self.last_used = time.monotonic()
-        if self.has("CONDSTORE"):
+        if self.has("QRESYNC"):
+            # RFC 7162 §3.2.3: implies CONDSTORE, and the server then reports removed messages
+            # as one ``VANISHED uid-set`` line instead of an EXPUNGE line per message: a UID MOVE
+            # of 1,000 messages answers in a few lines (less for both sides to write and read).
+            client.enable("QRESYNC")
+        elif self.has("CONDSTORE"):
             # RFC 7162 §3.1: makes every SELECT report HIGHESTMODSEQ and FETCH report MODSEQ.
             client.enable("CONDSTORE")
 
