@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from clawback.lib.bulk import Dialect, allocate_ids, insert_rows
@@ -66,10 +66,6 @@ def wrap_set(values: Collection[str]) -> str:
     return f",{','.join(sorted(set(values)))}," if values else ""
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit]
-
-
 @cache
 def copy_columns() -> tuple[str, ...]:
     """MessageCopy's columns other than ``id``, in model order."""
@@ -77,17 +73,35 @@ def copy_columns() -> tuple[str, ...]:
 
 
 @cache
-def _defaults(dialect: Dialect) -> tuple[tuple[str, Any], ...]:
-    """(column, value for a column the builder leaves out) in :func:`copy_columns` order."""
-    out = []
+def _defaults(dialect: Dialect) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """(:func:`copy_columns`, the value of each for a column the builder leaves out)."""
+    defaults = []
     for field in MessageCopy._meta.concrete_fields:
         if field.primary_key:
             continue
         default = field.get_default()
         if field.get_internal_type() == "JSONField":
             default = dialect.json(default)
-        out.append((field.attname, default))
-    return tuple(out)
+        defaults.append(default)
+    return copy_columns(), tuple(defaults)
+
+
+# Per-copy constants, looked up once: an enum member's ``.value`` is a descriptor call.
+_LOCATIONS = {folder_class: folder_class.value for folder_class in FolderClass}
+_JUNKED, _DELIVERED_ACTION = DeliveryAction.JUNKED.value, DeliveryAction.DELIVERED.value
+_NO_PROBLEMS = Dialect.json([])
+
+
+@lru_cache(maxsize=256)
+def _flags_json(flags: tuple[str, ...]) -> str:
+    """Flag sets repeat (a few combinations of \\Seen, \\Answered, \\Flagged per store)."""
+    return Dialect.json(list(flags))
+
+
+@lru_cache(maxsize=8)
+def _stamp(dialect: Dialect, now: datetime) -> str | None:
+    """``indexed_at``: one ``now`` per fetched chunk, so the same text for all its copies."""
+    return dialect.datetime(now)
 
 
 def parse_copy(target: Target, fetched: Fetched, now: datetime) -> NewCopy:
@@ -97,30 +111,33 @@ def parse_copy(target: Target, fetched: Fetched, now: datetime) -> NewCopy:
 
 
 def build_copy(target: Target, fetched: Fetched, parsed: ParsedMessage, now: datetime) -> NewCopy:
+    """The rows of one parsed copy.  Strings are clipped to their columns' lengths by slicing
+    (a slice that covers the whole string is the string itself)."""
     dialect = target.dialect
     # The top Received header is our MX's delivery time; INTERNALDATE can be an import time.
     received = parsed.received_at or fetched.internal_date or now
     received_text = dialect.datetime(received)
     address = target.address.lower()
-    location = fetched.folder_class.value
+    location = _LOCATIONS[fetched.folder_class]
     ref = fetched.ref.encode()
     folder = fetched.ref.folder
     flags = fetched.flags
     auth = parsed.auth
+    problems = parsed.parse_problems
     row = {
         "store_id": target.store_id,
         "mailbox_id": target.mailbox_id,
         "ref": ref,
-        "message_id": _clip(parsed.message_id, 998),
+        "message_id": parsed.message_id[:998],
         "fingerprint": parsed.fingerprint,
         "simhash": parsed.simhash,
-        "from_address": _clip(parsed.from_address, 320),
-        "from_name": _clip(parsed.from_name, 300),
-        "from_domain": _clip(parsed.from_domain, 255),
-        "mail_from": _clip(parsed.mail_from, 320),
-        "mail_from_domain": _clip(parsed.mail_from_domain, 255),
-        "sender_ip": _clip(parsed.sender_ip, 45),
-        "reply_to": _clip(parsed.reply_to, 320),
+        "from_address": parsed.from_address[:320],
+        "from_name": parsed.from_name[:300],
+        "from_domain": parsed.from_domain[:255],
+        "mail_from": parsed.mail_from[:320],
+        "mail_from_domain": parsed.mail_from_domain[:255],
+        "sender_ip": parsed.sender_ip[:45],
+        "reply_to": parsed.reply_to[:320],
         "recipient": address,
         "recipient_domain": address.rpartition("@")[2],
         "to_addresses": ",".join(parsed.to),
@@ -131,29 +148,28 @@ def build_copy(target: Target, fetched: Fetched, parsed: ParsedMessage, now: dat
         "received_at": received_text,
         "date_header": dialect.datetime(parsed.date),
         "size": fetched.size or parsed.size,
-        "language": _clip(parsed.language, 16),
+        "language": parsed.language[:16],
         "url_count": len(parsed.urls),
         "attachment_count": len(parsed.attachments),
-        "spf": _clip(auth.spf, 16),
-        "dkim": _clip(auth.dkim, 16),
-        "dmarc": _clip(auth.dmarc, 16),
-        "composite_auth": _clip(auth.composite, 16),
+        "spf": auth.spf[:16],
+        "dkim": auth.dkim[:16],
+        "dmarc": auth.dmarc[:16],
+        "composite_auth": auth.composite[:16],
         "threats": wrap_set(parsed.threats),
         "detections": wrap_set(parsed.detections),
         "spam_score": parsed.spam_score,
-        "delivery_action": DeliveryAction.JUNKED.value
-        if fetched.folder_class == FolderClass.JUNK
-        else DeliveryAction.DELIVERED.value,
+        "delivery_action": _JUNKED if fetched.folder_class == FolderClass.JUNK else _DELIVERED_ACTION,
         "original_folder": folder,
         "original_location": location,
         "folder": folder,
         "location": location,
-        "flags": dialect.json(list(flags)),
+        "flags": _flags_json(flags),
         "headers": dialect.json(parsed.headers),
-        "parse_problems": dialect.json(parsed.parse_problems),
-        "has_parse_problems": bool(parsed.parse_problems),
-        "indexed_at": dialect.datetime(now),
+        "parse_problems": dialect.json(problems) if problems else _NO_PROBLEMS,
+        "has_parse_problems": bool(problems),
+        "indexed_at": _stamp(dialect, now),
     }
+    columns, defaults = _defaults(dialect)
     return NewCopy(
         mailbox_id=target.mailbox_id,
         message_id=parsed.message_id,
@@ -161,18 +177,11 @@ def build_copy(target: Target, fetched: Fetched, parsed: ParsedMessage, now: dat
         folder=folder,
         location=location,
         flags=flags,
-        has_problems=bool(parsed.parse_problems),
-        values=tuple([row.get(name, default) for name, default in _defaults(dialect)]),
-        urls=[(u.url, _clip(u.domain, 255), u.path, u.source) for u in parsed.urls],
+        has_problems=bool(problems),
+        values=tuple(map(row.get, columns, defaults)),
+        urls=[(u.url, u.domain[:255], u.path, u.source) for u in parsed.urls],
         attachments=[
-            (
-                _clip(a.name, 500),
-                _clip(a.ext, 32),
-                _clip(a.content_type, 200),
-                _clip(a.declared_type, 200),
-                a.sha256,
-                a.size,
-            )
+            (a.name[:500], a.ext[:32], a.content_type[:200], a.declared_type[:200], a.sha256, a.size)
             for a in parsed.attachments
         ],
         event=(received_text, *_DELIVERED, "", "", location, "", folder, "delivered", ""),

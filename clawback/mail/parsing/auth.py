@@ -41,6 +41,8 @@ def _strip_comments(value: str) -> str:
         if stripped == value:
             break
         value = stripped
+        if "(" not in value:  # no comment left: another pass would change nothing
+            break
     return value
 
 

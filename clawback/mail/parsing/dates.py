@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 # Years outside this window are typos or forgeries (1970-01-01 from a zeroed clock, 2099 from a
 # spammer keeping the message at the top of a date-sorted inbox); an index sorted on them lies.
@@ -50,8 +51,15 @@ def _canonical(text: str) -> datetime | None:
     month = _MONTHS.get(month_name)
     if month is None:
         return None
-    offset = int(zone_hours) * 3600 + int(zone_minutes) * 60
     fields = (int(year), month, int(day), int(hour), int(minute), int(second))
-    if offset == 0 and sign == "-":  # "-0000": no zone information, a naive datetime
+    if sign == "-" and zone_hours == zone_minutes == "00":  # "-0000": no zone information, naive
         return datetime(*fields)
-    return datetime(*fields, tzinfo=timezone(timedelta(seconds=-offset if sign == "-" else offset)))
+    return datetime(*fields, tzinfo=_zone(sign, zone_hours, zone_minutes))
+
+
+@lru_cache(maxsize=256)
+def _zone(sign: str, hours: str, minutes: str) -> timezone:
+    """The zone of a "+hhmm" offset (a mail system writes the same few all day long).  Raises
+    ValueError for an offset of a day or more, as ``parsedate_to_datetime`` does."""
+    offset = int(hours) * 3600 + int(minutes) * 60
+    return timezone(timedelta(seconds=-offset if sign == "-" else offset))

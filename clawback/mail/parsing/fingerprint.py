@@ -23,13 +23,12 @@ MAX_WORDS = 20_000
 
 # Simple tabulation hashing (Patrascu & Thorup 2012): every word gets three independent 64-bit
 # hashes, and a shingle (a, b, c) hashes to h1[a] ^ h2[b] ^ h3[c].  That is 3-independent, which
-# is what simhash needs, and costs three dict look-ups and two XORs instead of a digest per
-# shingle.  The tables are shared across messages (campaigns and languages reuse words).  The
-# hashes are kept as 8 little-endian bytes, so that a text's shingles are XORed as three joined
-# byte strings (three big-integer XORs) rather than one Python XOR per shingle.
-_H1: dict[str, bytes] = {}
-_H2: dict[str, bytes] = {}
-_H3: dict[str, bytes] = {}
+# is what simhash needs, and costs a dict look-up per word and two XORs instead of a digest per
+# shingle.  The table is shared across messages (campaigns and languages reuse words).  A word's
+# three hashes are kept together as one 24-byte value (h1, h2, h3, each 8 little-endian bytes):
+# one look-up per word, and a text's shingles are XORed as three big integers (each read from
+# the joined values with a stride) rather than one Python XOR per shingle.
+_HASHES: dict[str, bytes] = {}
 _WORD_CACHE_LIMIT = 200_000
 
 
@@ -37,9 +36,11 @@ def normalise(text: str, personal: Iterable[str] = ()) -> list[str]:
     """Lower-case words only.  Tokens holding a URL or an address are dropped whole (string
     searches are several times cheaper than regex substitutions), then everything that is not a
     letter; ``personal`` words (the recipients' names) go last."""
-    joined = " ".join(text.lower().split())
+    joined = text.lower()
     if "://" in joined or "www." in joined or "@" in joined:
-        joined = _drop_link_tokens(joined)
+        # Tokens end at white space: one space between them, so that they can be cut out.
+        joined = _drop_link_tokens(" ".join(joined.split()))
+    # (Without that, white space needs no normalising: both ways below split the words at it.)
     if joined.isascii():  # the common case: a byte table is ~10x faster than the regex
         words = joined.encode("ascii").translate(_ASCII_LETTERS).decode("ascii").split()
     else:
@@ -91,62 +92,87 @@ def exact(normalised: str) -> str:
 
 
 def _learn(words: list[str]) -> None:
-    missing = set(words).difference(_H1)
-    if len(_H1) + len(missing) > _WORD_CACHE_LIMIT:
-        _H1.clear()
-        _H2.clear()
-        _H3.clear()
+    missing = set(words).difference(_HASHES)
+    if len(_HASHES) + len(missing) > _WORD_CACHE_LIMIT:
+        _HASHES.clear()
         missing = set(words)
     for word in missing:
-        digest = hashlib.blake2b(word.encode("utf-8"), digest_size=24).digest()
-        _H1[word] = digest[:8]
-        _H2[word] = digest[8:16]
-        _H3[word] = digest[16:]
+        _HASHES[word] = hashlib.blake2b(word.encode("utf-8"), digest_size=24).digest()
 
 
 def simhash(words: list[str]) -> int:
     """64-bit simhash over word 3-shingles, as a signed int (fits a BigIntegerField).
 
-    The per-bit vote is counted in C: all shingle hashes are packed into one bytes object whose
-    byte columns are summed through lane tables (see ``_votes``).
+    The shingle hashes are XORed as three big integers, and the per-bit vote is counted on
+    that one integer (see ``_votes``): no Python work per shingle.
     """
     if not words:
         return 0
     if len(words) < 3:
         words = (words * 3)[:3]  # one shingle, so short texts still get a stable value
-    _learn(words)
-    total = len(words) - 2
-    size = 8 * total
-    first = int.from_bytes(b"".join(map(_H1.__getitem__, words[:total])), "little")
-    second = int.from_bytes(b"".join(map(_H2.__getitem__, words[1 : total + 1])), "little")
-    third = int.from_bytes(b"".join(map(_H3.__getitem__, words[2:])), "little")
-    value = _votes((first ^ second ^ third).to_bytes(size, "little"), total)
+    try:
+        packed = _shingles(words)
+    except KeyError:  # a word not seen yet (most messages of a mailbox repeat known words)
+        _learn(words)
+        packed = _shingles(words)
+    value = _votes(packed, len(words) - 2)
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def _votes(packed: bytes, total: int) -> int:
-    """The 64-bit word whose bit b is set when more than half of the ``total`` little-endian
-    64-bit hashes in ``packed`` have bit b set.
+def _shingles(words: list[str]) -> int:
+    """The hashes of the word 3-shingles, shingle i's at bits 64i..64i+63.  Raises KeyError for
+    a word that :func:`_learn` has not hashed."""
+    total = len(words) - 2
+    # 64-bit lanes: word i's h1, h2, h3 at 3i, 3i+1, 3i+2.
+    lanes = memoryview(b"".join(map(_HASHES.__getitem__, words))).cast("Q")
+    first = int.from_bytes(lanes[0 : 3 * total : 3].tobytes(), "little")  # h1 of words 0 .. total-1
+    second = int.from_bytes(lanes[4 : 3 * total + 2 : 3].tobytes(), "little")  # h2 of words 1 .. total
+    third = int.from_bytes(lanes[8 : 3 * total + 6 : 3].tobytes(), "little")  # h3 of words 2 .. total+1
+    return first ^ second ^ third
 
-    Bit-sliced counting: each byte value maps to four of its bits spread into 15-bit lanes of
-    one integer (:data:`_LANES_LOW`, :data:`_LANES_HIGH`), so summing the mapped bytes of one
-    byte column counts four bits at once, in ``sum``'s machine-integer fast path (four lanes of
-    15 bits stay below 2**63; a lane holds up to 32,767 > ``MAX_WORDS``).  About 50 machine
-    instructions per hash instead of ~2,800 for spreading every bit into a byte of its own.
+
+def _votes(packed: int, total: int) -> int:
+    """The 64-bit word whose bit b is set when more than half of the ``total`` 64-bit words of
+    ``packed`` (word i at bits 64i..64i+63) have bit b set.
+
+    Bit-sliced counting: the 64 counters are kept as binary numbers spread over bit planes
+    (plane j holds bit j of every counter), and halving the words while adding the two halves
+    with a ripple-carry adder on whole planes sums all of them in log2(total) rounds of big-
+    integer operations.  Each round works on half as many words, so the cost is a few passes
+    over the data plus O(log² total) small operations, instead of Python work per word.
     """
-    value = 0
-    for column in range(8):
-        data = packed[column::8]
-        for half, lanes in enumerate((_LANES_LOW, _LANES_HIGH)):
-            counts = sum(map(lanes.__getitem__, data))
-            for lane in range(4):
-                if 2 * ((counts >> (15 * lane)) & 0x7FFF) > total:
-                    value |= 1 << (8 * column + 4 * half + lane)
-    return value
+    planes = [packed]
+    words = total
+    while words > 1:
+        half = (words + 1) // 2
+        shift = 64 * half
+        low = (1 << shift) - 1
+        # Add the words [half, words) to the words [0, half), plane by plane.
+        summed = []
+        carry = 0
+        for plane in planes:
+            a, b = plane & low, plane >> shift
+            either = a ^ b
+            summed.append(either ^ carry)
+            carry = (a & b) | (carry & either)
+        summed.append(carry)
+        planes, words = summed, half
+    return _at_least(planes, total // 2 + 1)
 
 
-_LANES_LOW = [sum(((byte >> bit) & 1) << (15 * bit) for bit in range(4)) for byte in range(256)]
-_LANES_HIGH = [sum(((byte >> (bit + 4)) & 1) << (15 * bit) for bit in range(4)) for byte in range(256)]
+def _at_least(planes: list[int], threshold: int) -> int:
+    """Bits whose counter (bit j of it in ``planes[j]``) is at least ``threshold``: compared
+    from the most significant plane down, as a word of "greater" and one of "equal so far"."""
+    if threshold >> len(planes):
+        return 0
+    greater, equal = 0, _MASK64
+    for j in range(len(planes) - 1, -1, -1):
+        if threshold >> j & 1:
+            equal &= planes[j]
+        else:
+            greater |= equal & planes[j]
+            equal &= ~planes[j]
+    return (greater | equal) & _MASK64
 
 
 def hamming(a: int, b: int) -> int:

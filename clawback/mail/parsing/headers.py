@@ -138,6 +138,12 @@ def unfold(value: str) -> str:
     """RFC 5322 §2.2.3: unfolding removes the CRLF in front of folding whitespace."""
     if "\n" not in value:
         return value
+    # Nearly every folded value has CRLF + space or tab as its only line breaks: removing those
+    # CRLFs is all there is to do, and when no CR or LF is left, that is what the general rule
+    # below gives too (each removed CRLF was one it drops in front of folding whitespace).
+    folded = value.replace("\r\n ", " ").replace("\r\n\t", "\t")
+    if "\n" not in folded and "\r" not in folded:
+        return folded.strip()
     # Four C-level replaces instead of two regex substitutions, same result: drop the line break
     # in front of folding whitespace, then turn any other line break into a space.
     value = value.replace("\r\n", "\n").replace("\n ", " ").replace("\n\t", "\t")

@@ -236,9 +236,12 @@ def _recipients(state: _State) -> None:
 
 
 def _trace(state: _State) -> None:
-    hops = state.headers.get("received", [])
-    checked = trace.checked_ips(state.headers.get("authentication-results", []), state.headers.get("received-spf", []))
-    state.out.sender_ip = trace.sender_ip(hops, checked)
+    h = state.headers
+    hops = h.get("received", [])
+    # What our MX checked only matters when every public hop looks internal: read it then.
+    state.out.sender_ip = trace.sender_ip(
+        hops, lambda: trace.checked_ips(h.get("authentication-results", []), h.get("received-spf", []))
+    )
     state.out.received_at = trace.delivery_time(hops) or state.out.date
 
 
@@ -434,6 +437,14 @@ def _direction(state: _State) -> None:
 
 def _header_dict(state: _State) -> None:
     """Capped copy for the index and the entity page (values as sent: encoded words kept)."""
+    names = list(state.headers)
+    # A one-element join is the element itself, so this is the copy whenever nothing needs
+    # capping: no value over MAX_HEADER_VALUE and all of it (names too) under the budget.
+    whole = list(map("\n".join, state.headers.values()))
+    fits = sum(map(len, whole)) + sum(map(len, names)) < MAX_HEADERS_TOTAL
+    if whole and fits and max(map(len, whole)) <= MAX_HEADER_VALUE:
+        state.out.headers = dict(zip(names, whole, strict=True))
+        return
     budget = MAX_HEADERS_TOTAL
     out: dict[str, str] = {}
     for name, values in state.headers.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -152,6 +152,7 @@ def _registered(host: str) -> str:
     return ".".join(labels[-2:])
 
 
+@lru_cache(maxsize=4096)  # the same relays hand over to the same MXs message after message
 def same_operator(host_a: str, host_b: str) -> bool:
     """Both names belong to one operator (same registered domain or one big provider)."""
     if not host_a or not host_b or "." not in host_a or "." not in host_b:
@@ -176,14 +177,15 @@ def checked_ips(auth_results: list[str], received_spf: list[str]) -> set[str]:
     return found
 
 
-def sender_ip(received: list[str], checked: Collection[str] = ()) -> str:
+def sender_ip(received: list[str], checked: Callable[[], Collection[str]] = frozenset) -> str:
     """The first external hop's client IP, walking from the top (newest) header down.
 
     A hop is skipped when its client is not a public address, or when client and server names
     belong to the same operator (Microsoft 365 relays a message through several of its own
     public IPv6 hosts before it reaches the mailbox).  When every public hop looks internal
     (mail between two tenants of one provider), the hop whose client IP our MX checked for SPF
-    wins, else the topmost public client IP.
+    (``checked()``, see :func:`checked_ips`; asked only then) wins, else the topmost public
+    client IP.
 
     The name test trusts the client name our MX recorded; a sender who HELOs with a name in our
     provider's domain makes us look one (forgeable) hop further down.  That is the usual
@@ -199,10 +201,10 @@ def sender_ip(received: list[str], checked: Collection[str] = ()) -> str:
         if not same_operator(_host_name(from_clause), _host_name(by_clause)):
             return ip
         public.append(ip)
-    for ip in public:
-        if ip in checked:
-            return ip
-    return public[0] if public else ""
+    if not public:
+        return ""
+    verified = checked()
+    return next((ip for ip in public if ip in verified), public[0])
 
 
 def delivery_time(received: list[str]) -> datetime | None:

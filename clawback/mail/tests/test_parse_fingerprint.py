@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
+import re
+
 from clawback.mail.parsing import ParsedMessage, parse_message
-from clawback.mail.parsing.fingerprint import hamming
+from clawback.mail.parsing.fingerprint import _MASK64, _votes, hamming, normalise, simhash
 
 CAMPAIGN = (
     "Dear {name},\r\n\r\nYour mailbox {address} has used {n} of its quota. To avoid losing mail,\r\n"
@@ -78,3 +82,70 @@ def test_html_only_body_is_fingerprinted_from_its_text() -> None:
 def test_no_body_text_means_no_fingerprint() -> None:
     parsed = parse_message(b"From: a@b.example\r\nSubject: empty\r\n\r\n")
     assert (parsed.fingerprint, parsed.simhash) == ("", 0)
+
+
+def _majority_by_loop(words: list[int]) -> int:
+    """The vote of ``_votes`` the obvious way: count each bit of each word."""
+    value = 0
+    for bit in range(64):
+        if 2 * sum(word >> bit & 1 for word in words) > len(words):
+            value |= 1 << bit
+    return value
+
+
+def test_bit_sliced_votes_match_counting_every_bit() -> None:
+    rng = random.Random(5)
+    # Odd and even counts, ties, all-ones and all-zero words, and a count past 2**14.
+    for total in (1, 2, 3, 4, 5, 7, 8, 9, 63, 64, 65, 100, 257, 1000, 19_998):
+        for shape in ("random", "extremes", "ties"):
+            if shape == "random":
+                words = [rng.getrandbits(64) for _ in range(total)]
+            elif shape == "extremes":
+                words = [rng.choice((0, _MASK64, rng.getrandbits(64))) for _ in range(total)]
+            else:
+                words = [_MASK64 if i % 2 else 0 for i in range(total)]
+            packed = sum(word << (64 * i) for i, word in enumerate(words))
+            assert _votes(packed, total) == _majority_by_loop(words), (total, shape)
+
+
+def _simhash_by_loop(words: list[str]) -> int:
+    """simhash as specified: blake2b-24 per word split into h1/h2/h3, shingle = h1 ^ h2 ^ h3,
+    then the bitwise majority, as a signed 64-bit integer."""
+    if len(words) < 3:
+        words = (words * 3)[:3]
+    digests = [hashlib.blake2b(w.encode(), digest_size=24).digest() for w in words]
+    h1, h2, h3 = ([int.from_bytes(d[k : k + 8], "little") for d in digests] for k in (0, 8, 16))
+    shingles = [h1[i] ^ h2[i + 1] ^ h3[i + 2] for i in range(len(words) - 2)]
+    value = _majority_by_loop(shingles)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def test_simhash_matches_its_definition() -> None:
+    rng = random.Random(9)
+    vocabulary = ["alpha", "beta", "gamma", "delta", "konto", "prüfen", "账户", "zeta"]
+    for count in (1, 2, 3, 4, 17, 250):
+        words = [rng.choice(vocabulary) for _ in range(count)]
+        assert simhash(words) == _simhash_by_loop(words), count
+
+
+def _normalise_by_rule(text: str) -> list[str]:
+    """Collapse white space, drop tokens holding a link or an address, keep runs of letters."""
+    tokens = text.lower().split()
+    kept = " ".join(t for t in tokens if not any(m in t for m in ("@", "://", "www.")))
+    return re.findall(r"[^\W\d_]+", kept)
+
+
+def test_normalised_words_do_not_depend_on_the_kind_of_white_space() -> None:
+    assert normalise("Hello\u00a0World\tagain\x85x\r\n") == ["hello", "world", "again", "x"]
+    assert normalise("Pay\u2003now at www.evil.example/pay or mail\u00a0boss@evil.example") == [
+        "pay",
+        "now",
+        "at",
+        "or",
+        "mail",
+    ]
+    rng = random.Random(11)
+    pieces = ["Konto", "prüfen", "HTTPS://x.example/a", "a@b.example", " ", "\t", "\u00a0", "\n", "42", "é", "www.x"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert normalise(text) == _normalise_by_rule(text), repr(text)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 from clawback.mail.parsing import parse_message
-from clawback.mail.parsing.headers import decode_words
+from clawback.mail.parsing.headers import decode_words, unfold
+from clawback.mail.parsing.parser import MAX_HEADERS_TOTAL
 
 
 def test_adjacent_encoded_words_are_joined_even_mid_character() -> None:
@@ -60,3 +63,39 @@ def test_language_guess() -> None:
     assert language("Здравствуйте, ваш аккаунт заблокирован.") == "ru"
     assert language("hello", headers="Content-Language: en-GB\r\n") == "en"
     assert language("xyzzy plugh") == ""
+
+
+def test_header_copy_joins_repeats_and_caps_only_what_is_over_budget() -> None:
+    head = "Received: from a by b; Mon, 1 Jan 2024 00:00:00 +0000\r\nReceived: from c\r\n by d\r\n"
+    parsed = parse_message(f"{head}From: a@b.example\r\nX-Tag: one\r\n\r\nbody\r\n".encode())
+    assert parsed.headers == {
+        "received": "from a by b; Mon, 1 Jan 2024 00:00:00 +0000\nfrom c by d",
+        "from": "a@b.example",
+        "x-tag": "one",
+    }
+    # Eight headers of 4,000 characters, then one that gets what is left of MAX_HEADERS_TOTAL:
+    # kept whole while names and values fit, cut to the budget once they do not.
+    block = "From: a@b.example\r\n" + "".join(f"X-{n}: {'v' * 4000}\r\n" for n in range(8))
+    left = MAX_HEADERS_TOTAL - len("from") - len("a@b.example") - 8 * (len("x-0") + 4000)
+    for length, kept in ((left - len("x-8") - 1, left - len("x-8") - 1), (left, left), (left + 5, left)):
+        copy = parse_message(f"{block}X-8: {'w' * length}\r\n\r\nx".encode()).headers
+        assert len(copy["x-8"]) == kept, length
+        assert [len(copy[f"x-{n}"]) for n in range(8)] == [4000] * 8
+
+
+def _unfold_by_rule(value: str) -> str:
+    """RFC 5322 §2.2.3 spelled out: CRLF -> LF, drop LF before folding white space, any other
+    line break becomes a space, then trim (a value on one line is left as it is)."""
+    if "\n" not in value:
+        return value
+    value = value.replace("\r\n", "\n").replace("\n ", " ").replace("\n\t", "\t")
+    return value.replace("\n", " ").strip()
+
+
+def test_unfold_takes_its_shortcut_only_where_the_rule_gives_the_same() -> None:
+    pieces = ["a", " ", "\t", "\r\n", "\n", "\r", "\r\n ", "\r\n\t", "\n ", "b;"]
+    rng = random.Random(3)
+    cases = ["x\r\n\ty\r\n z", "\r\n\r\n\tx", "x\r\r\n\ty", "x\n\r\n\ty", "x\r\ny", " x\r\n\t"]
+    cases += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    for value in cases:
+        assert unfold(value) == _unfold_by_rule(value), repr(value)

@@ -80,3 +80,19 @@ def test_client_ip_forms_of_common_mtas() -> None:
     }
     for value, expected in cases.items():
         assert parse_hop(value).from_ip == expected, value
+
+
+def test_between_tenants_of_one_provider_the_ip_our_mx_checked_wins() -> None:
+    hops = (
+        "from BN8PR04MB.namprd04.prod.outlook.com (2603:10b6:408:e0::21) by"
+        " SN6PR04MB.namprd04.prod.outlook.com with HTTPS; Mon, 16 Nov 2026 10:00:02 +0000",
+        "from NAM12-MW2-obe.outbound.protection.outlook.com (40.107.244.90) by"
+        " BN8PR04MB.namprd04.prod.outlook.com with ESMTPS; Mon, 16 Nov 2026 10:00:01 +0000",
+    )
+    # Every public hop is Microsoft's own: without a checked IP, the topmost one.
+    assert parse_message(message(*hops)).sender_ip == "2603:10b6:408:e0::21"
+    spf = "Received-SPF: Pass (protection.outlook.com: domain of sender.example designates\r\n"
+    spf += " 40.107.244.90 as permitted sender) client-ip=40.107.244.90;\r\n"
+    assert parse_message(message(*hops, extra=spf)).sender_ip == "40.107.244.90"
+    results = "Authentication-Results: spf=pass (sender IP is 40.107.244.90) smtp.mailfrom=sender.example\r\n"
+    assert parse_message(message(*hops, extra=results)).sender_ip == "40.107.244.90"
