@@ -448,13 +448,18 @@ def compare(args: argparse.Namespace) -> list[str]:
         assert world.server is not None
         selected = world.meta["selected"]
         if "doveadm" in methods:
-            world.restore()
-            seconds = doveadm_move(world.server)
-            moved = world.count_in(RECOVERABLE)
-            if moved != selected:
-                problems.append(f"doveadm moved {moved:,} of {selected:,}")
-            rates["doveadm"] = moved / seconds
-            rows.append(("(a) doveadm move -A (one process)", moved, seconds, ""))
+            # Best of --repeat too: the ceiling should not look lower because of a noisy moment.
+            for _ in range(args.repeat):
+                world.restore()
+                seconds = doveadm_move(world.server)
+                moved = world.count_in(RECOVERABLE)
+                print(f"doveadm: {seconds:.1f} s")
+                if moved != selected:
+                    problems.append(f"doveadm moved {moved:,} of {selected:,}")
+                if moved / seconds > rates.get("doveadm", 0):
+                    rates["doveadm"], doveadm_seconds = moved / seconds, seconds
+            note = f"best of {args.repeat}" if args.repeat > 1 else ""
+            rows.append(("(a) doveadm move -A (one process)", selected, doveadm_seconds, note))
         if "naive" in methods:
             world.restore()
             done, seconds = naive(world.server, world.targets(), args.naive_seconds)
@@ -618,7 +623,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="sync processes (indexing before the run)")
     parser.add_argument("--naive-seconds", type=float, default=20.0, help="time cap of the naive script")
     parser.add_argument("--methods", default="doveadm,naive,clawback", help="comma-separated subset")
-    parser.add_argument("--repeat", type=int, default=1, help="Clawback runs (the best is reported)")
+    parser.add_argument("--repeat", type=int, default=1, help="doveadm and Clawback runs (the best is reported)")
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead of SQLite files")
     parser.add_argument("--keep", metavar="DIR", help="keep (and reuse) the prepared data in DIR")
     parser.add_argument("--million", action="store_true", help="also run the 1,000,000-message remediation")

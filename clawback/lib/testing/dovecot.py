@@ -596,12 +596,8 @@ service imap-login {{
   process_min_avail = 2
   {chroot}
 }}
-# Dovecot's performance tuning guide (doc.dovecot.org/2.3/configuration_manual/
-# performance_tuning): reuse imap processes for up to 100 connections instead of forking one
-# per login (all mail belongs to one system user here, so any process can serve any mailbox).
 service imap {{
   process_limit = 1024
-  service_count = 100
 }}
 service managesieve-login {{
   inet_listener sieve {{
