@@ -70,10 +70,9 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-# A bulk writer's SQLite connection: checkpoint the WAL every ~80 MB instead of every 4 MB (each
-# checkpoint copies pages back and syncs the file: with random index keys most of a commit's
-# pages are rewritten by the next commits anyway), and keep the hot index pages in 64 MB of cache.
-_SQLITE_BULK_PRAGMAS = ("PRAGMA wal_autocheckpoint=20000", "PRAGMA cache_size=-65536")
+# A bulk writer's SQLite connection keeps the hot index pages in 64 MB of cache (the WAL's
+# checkpoint interval, which matters as much, is set for every connection in settings).
+_SQLITE_BULK_PRAGMAS = ("PRAGMA cache_size=-65536",)
 
 
 def prepare_bulk_writes() -> None:
