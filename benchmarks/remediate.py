@@ -10,9 +10,16 @@ and restored before each method, so all three act on the same data, in one run:
                 Dovecot acting on its own files: the practical ceiling;
   (b) naive:    a script that, for each message, logs in, selects the folder, searches the
                 Message-ID and moves it (time-capped, extrapolated);
-  (c) clawback: ``clawback remediate --propose`` by one person, ``clawback approve`` by
-                another, then W ``clawback worker --burst`` processes until the remediation
-                has finished (``--worker-mode running``: W workers already running instead).
+  (e) floor:    what any IMAP client must cost Dovecot at least: per mailbox a login, one
+                SELECT and one UID MOVE per folder of UIDs known beforehand, a logout; no
+                database, no records, 2 processes.  Not a target: it shows how close to the
+                ceiling an IMAP-based tool can get on this machine.
+  (c) clawback: proposed by one person and approved by another, then W ``clawback worker``
+                processes until the remediation has finished: through the REST API of a
+                running ``clawback serve`` (how the web UI and SOAR tools submit), and
+                through the CLI (``clawback remediate --propose``, ``clawback approve``: two
+                processes whose Python start-up, ~0.45 s each, counts).  ``--worker-mode
+                burst`` starts the workers after approval; ``running``: already running.
 
 Prints messages/s, the ratios and the targets: clawback >= 0.8 x doveadm and >= 50 x naive.
 
@@ -36,7 +43,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,8 +223,19 @@ class Installation:
                 procs[:] = self.workers(len(procs), "--burst")
             time.sleep(0.02)
 
-    def remediate(self, name: str, action: str, query: str, *, workers: int, mode: str, propose: bool = True) -> Timing:
-        """Submit (propose, then approve as another person) and run until finished."""
+    def remediate(
+        self,
+        name: str,
+        action: str,
+        query: str,
+        *,
+        workers: int,
+        mode: str,
+        propose: bool = True,
+        api: Api | None = None,
+    ) -> Timing:
+        """Submit (propose, then approve as another person) through the CLI, or through ``api``
+        when given, and run until finished."""
         procs: list[subprocess.Popen[bytes]] = []
         if mode == "running":
             procs = self.workers(workers, "--interval", "0.05")
@@ -223,13 +243,19 @@ class Installation:
         try:
             with timed() as elapsed:
                 who = "carol" if propose else "erin"
-                out = self.clawback(
-                    *("remediate", "--user", who, "--name", name, "--action", action, "--query", query),
-                    *(("--propose",) if propose else ()),
-                )
+                if api is not None:
+                    body = {"name": name, "action": action, "propose": propose, "selection": {"query": query}}
+                    remediation_id = int(api.post(who, "/remediations", body)["id"])
+                else:
+                    out = self.clawback(
+                        *("remediate", "--user", who, "--name", name, "--action", action, "--query", query),
+                        *(("--propose",) if propose else ()),
+                    )
+                    remediation_id = int(out.strip().splitlines()[0])
                 submitted = elapsed()
-                remediation_id = int(out.strip().splitlines()[0])
-                if propose:
+                if propose and api is not None:
+                    api.post("erin", f"/remediations/{remediation_id}/approve", {})
+                elif propose:
                     self.clawback("approve", str(remediation_id), "--user", "erin")
                 approved = elapsed()
                 if mode == "burst":
@@ -254,6 +280,58 @@ class Installation:
             db_run=_seconds(row["started_at"], row["finished_at"]),
             db_wait=_seconds(row["decided_at"], row["started_at"]),
         )
+
+
+class Api:
+    """A running ``clawback serve`` (gunicorn) on loopback, and an API token per person."""
+
+    def __init__(self, site: Installation, people: tuple[str, ...] = ("carol", "erin")) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}/api/v1"
+        self.tokens = {who: site.clawback("token", "add", who, "--name", "bench").split()[0] for who in people}
+        self.proc = subprocess.Popen(
+            [CLAWBACK, "serve", "--port", str(self.port), "--workers", "2"],
+            env=site.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while True:  # up, and every web worker past its first request (a server runs for days)
+            try:
+                for _ in range(4):
+                    self.get(people[0], "/remediations")
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("clawback serve did not start") from None
+                time.sleep(0.2)
+
+    def request(self, who: str, method: str, path: str, body: object | None = None) -> dict[str, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        req.add_header("Authorization", f"Bearer {self.tokens[who]}")
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=300) as resp:
+            result: dict[str, Any] = json.loads(resp.read())
+            return result
+
+    def get(self, who: str, path: str) -> dict[str, Any]:
+        return self.request(who, "GET", path)
+
+    def post(self, who: str, path: str, body: object) -> dict[str, Any]:
+        return self.request(who, "POST", path, body)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -438,6 +516,39 @@ def naive(server: DovecotServer, targets: list[dict[str, str]], cap: float) -> t
     return done, elapsed()
 
 
+def imap_floor(server: DovecotServer, processes: int = 2) -> tuple[int, float]:
+    """(e): the UIDs come from doveadm before the clock starts; the clock covers the moves."""
+    listing = server.doveadm("-f", "tab", "fetch", "-A", "mailbox uid", "mailbox", "*", *doveadm_search())
+    work: dict[str, dict[str, list[int]]] = {}
+    for line in listing.splitlines()[1:]:
+        user, folder, uid = line.split("\t")
+        work.setdefault(user, {}).setdefault(folder, []).append(int(uid))
+    boxes = sorted(work.items())
+    parts = [boxes[i::processes] for i in range(processes)]
+    login = (server.host, server.imap_port, server.master_user, server.master_password)
+    with ProcessPoolExecutor(processes) as pool:
+        list(pool.map(_floor_part, [(login, [])] * processes))  # the processes are up
+        with timed() as elapsed:
+            moved = sum(pool.map(_floor_part, [(login, part) for part in parts]))
+        return moved, elapsed()
+
+
+def _floor_part(args: tuple[tuple[str, int, str, str], list[tuple[str, dict[str, list[int]]]]]) -> int:
+    from imapclient import IMAPClient
+
+    (host, port, master, password), boxes = args
+    moved = 0
+    for user, folders in boxes:
+        client = IMAPClient(host, port=port, ssl=False)
+        client.login(f"{user}*{master}", password)
+        for folder, uids in folders.items():
+            client.select_folder(folder)
+            client.move(uids, RECOVERABLE)
+            moved += len(uids)
+        client.logout()
+    return moved
+
+
 # --- the comparison -------------------------------------------------------------------------------
 def compare(args: argparse.Namespace) -> list[str]:
     methods = set(args.methods.split(","))
@@ -472,23 +583,44 @@ def compare(args: argparse.Namespace) -> list[str]:
                     f"extrapolated from {done:,} in {seconds:.0f} s",
                 )
             )
-        if "clawback" in methods:
+        if "floor" in methods:
+            world.restore()
+            moved, seconds = imap_floor(world.server)
+            rates["floor"] = moved / seconds
+            rows.append(("(e) IMAP floor: known UIDs, no database (2 processes)", moved, seconds, "not a target"))
+        for via in ("api", "cli"):
+            if f"clawback-{via}" not in methods:
+                continue
+            key = "clawback" if via == "api" else "clawback-cli"
             for n in range(args.repeat):
                 world.restore()
                 site = world.installation()
-                t = site.remediate(
-                    f"bench-{n}", "soft-delete", QUERY, workers=args.workers, mode=args.worker_mode, propose=True
-                )
+                api = Api(site) if via == "api" else None
+                try:
+                    t = site.remediate(
+                        f"bench-{n}",
+                        "soft-delete",
+                        QUERY,
+                        workers=args.workers,
+                        mode=args.worker_mode,
+                        propose=True,
+                        api=api,
+                    )
+                finally:
+                    if api is not None:
+                        api.close()
                 moved = world.count_in(RECOVERABLE)
-                print(f"clawback run {n + 1}: {t.seconds:.1f} s: {t.phases()}")
+                print(f"clawback ({via}) run {n + 1}: {t.seconds:.1f} s: {t.phases()}")
                 print(f"  status {t.status}, {t.counts}; in {RECOVERABLE} now: {moved:,}")
                 if t.status != "completed" or moved != selected or t.counts.get("succeeded") != selected:
-                    problems.append(f"clawback run {n + 1}: {t.status} {t.counts}, {moved:,} moved of {selected:,}")
+                    problems.append(f"clawback ({via}) run {n + 1}: {t.status} {t.counts}, {moved:,} moved")
                 rate = t.total / t.seconds
-                if rate > rates.get("clawback", 0):
-                    rates["clawback"] = rate
+                if rate > rates.get(key, 0):
+                    rates[key] = rate
                     best = t
-            label = f"(c) clawback propose, approve, {args.workers} workers ({args.worker_mode})"
+            how = "REST API (clawback serve)" if via == "api" else "CLI (two processes)"
+            letter = "c" if via == "api" else "d"
+            label = f"({letter}) clawback via the {how}, {args.workers} workers ({args.worker_mode})"
             note = f"best of {args.repeat}; " if args.repeat > 1 else ""
             rows.append((label, best.total, best.seconds, note + best.phases()))
     return report(args, world.db.kind, selected, rows, rates, problems)
@@ -513,12 +645,16 @@ def report(
         lines.append(f"| {label} | {count:,} | {seconds:.1f} | {count / seconds:,.0f} |")
     notes = [f"{label.split(' ')[0]} {note}" for label, _, _, note in rows if note]
     lines += ["", *notes]
-    if "clawback" in rates:
+    for key, how in (("clawback", "API"), ("clawback-cli", "CLI")):
         for other, target in (("doveadm", TARGET_DOVEADM), ("naive", TARGET_NAIVE)):
-            if other in rates:
-                ratio = rates["clawback"] / rates[other]
+            if key in rates and other in rates:
+                ratio = rates[key] / rates[other]
                 verdict = "met" if ratio >= target else "NOT met"
-                lines.append(f"clawback / {other}: {ratio:.2f}x (target >= {target}x: {verdict})")
+                lines.append(f"clawback ({how}) / {other}: {ratio:.2f}x (target >= {target}x: {verdict})")
+    if "floor" in rates and "doveadm" in rates:
+        lines.append(
+            f"IMAP floor / doveadm: {rates['floor'] / rates['doveadm']:.2f}x (the most any IMAP client reaches)"
+        )
     lines += [f"PROBLEM: {p}" for p in problems]
     return lines
 
@@ -622,7 +758,9 @@ def main() -> None:
     )
     parser.add_argument("--processes", type=int, default=2, help="sync processes (indexing before the run)")
     parser.add_argument("--naive-seconds", type=float, default=20.0, help="time cap of the naive script")
-    parser.add_argument("--methods", default="doveadm,naive,clawback", help="comma-separated subset")
+    parser.add_argument(
+        "--methods", default="doveadm,naive,floor,clawback-api,clawback-cli", help="comma-separated subset"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="doveadm and Clawback runs (the best is reported)")
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead of SQLite files")
     parser.add_argument("--keep", metavar="DIR", help="keep (and reuse) the prepared data in DIR")

@@ -22,6 +22,7 @@ delete is found again too.  Nothing is moved twice and nothing is lost.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -35,11 +36,10 @@ from enum import Enum
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, models, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from clawback.lib.bulk import insert_rows
+from clawback.lib.bulk import insert_rows, update_rows
 from clawback.mail.models import TIMELINE_COLUMNS, MessageCopy, TimelineEvent
 from clawback.mailstores.connectors.base import Connector, ConnectorError, FolderClass, Ref, Throttled
 from clawback.mailstores.connectors.registry import connector_for
@@ -367,7 +367,7 @@ class MailboxWorker:
                 item.attempts += 1
                 works.append(Work(item, self._believed_ref(item), recheck, copy))
             db_expires = _adapt_dt(expires)
-            _bulk_update(
+            update_rows(
                 RemediationItem,
                 (
                     "state",
@@ -401,31 +401,35 @@ class MailboxWorker:
     def _claimable(self, now: datetime) -> tuple[list[ItemRow], dict[int, CopyRow]]:
         """The next batch of items, and their copies' index rows, read once, here: the result
         commit writes the new place over those rows (the lease keeps other workers away; a
-        sync only records moves)."""
-        # ``state IN (...)`` first, so that both databases read only this mailbox's unfinished
-        # items through the (remediation, mailbox, state) index; the OR alone made SQLite scan
-        # every item of the remediation for each claim (quadratic over a million items).
-        claimable = Q(state=ItemState.PENDING) | Q(lease_expires_at__lt=now)
-        qs = RemediationItem.objects.filter(
-            remediation_id=self.remediation.pk, mailbox_id=self.mailbox.pk, state__in=UNFINISHED
-        ).filter(claimable)
-        if connection.features.has_select_for_update_skip_locked:
-            # PostgreSQL: rows another worker is claiming right now are skipped, not waited on.
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
-        rows = qs.order_by("id").values_list(*_ITEM_FIELDS, *_COPY_FIELDS)[: settings.CLAWBACK_REMEDIATION_BATCH]
+        sync only records moves).  One hand-written statement (built once per process): this
+        runs once per batch in every mailbox, and building it through the ORM cost more CPU
+        than running it."""
+        unfinished = sorted(state.value for state in UNFINISHED)
+        params: list[Any] = [self.remediation.pk, self.mailbox.pk, *unfinished, ItemState.PENDING.value]
+        params += [_adapt_dt(now), settings.CLAWBACK_REMEDIATION_BATCH]
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_sql(connection.vendor, len(unfinished)), params)
+            rows = cursor.fetchall()
         items, copies = [], {}
+        restore = self.action == Action.RESTORE
         for row in rows:
-            item = ItemRow(*row[: len(_ITEM_FIELDS)])
+            item = ItemRow(*row[:_N_ITEM])
+            # JSON columns arrive as text; decode only what this claim reads: a pending item's
+            # prior flags are replaced by the copy's (the intent), restore flags serve undo.
+            if item.state != ItemState.PENDING or row[_N_ITEM] is None:
+                item.prior_flags = _json(item.prior_flags)
+            item.restore_flags = _json(item.restore_flags) if restore else None
             items.append(item)
-            if item.copy_id is not None:
-                copies[item.copy_id] = CopyRow(item.copy_id, *row[len(_ITEM_FIELDS) :])
+            if item.copy_id is not None and row[_N_ITEM] is not None:
+                ref, folder, location, flags = row[_N_ITEM:]
+                copies[item.copy_id] = CopyRow(item.copy_id, ref, folder, location, _json(flags))
         return items, copies
 
     def _give_up(self, items: list[ItemRow], now: datetime) -> list[ItemRow]:
         """Items tried CLAWBACK_REMEDIATION_MAX_ATTEMPTS times fail with the last error."""
         limit = settings.CLAWBACK_REMEDIATION_MAX_ATTEMPTS
         failed = [i for i in items if i.attempts >= limit]
-        _bulk_update(
+        update_rows(
             RemediationItem,
             ("state", "reason", "done_at", "lease_owner"),
             [
@@ -653,14 +657,14 @@ class MailboxWorker:
         now = timezone.now()
         rows = self._result_rows(decided, now) if final else None
         with transaction.atomic():
-            held = self._still_held([w.item.id for w in decided])
+            held = self._still_held()
             mine = [w for w in decided if w.item.id in held]
             if rows is None:
                 self._save_intermediate(mine)
                 return
             items, copies, events = ([row for item_id, row in part if item_id in held] for part in rows)
-            _bulk_update(RemediationItem, _RESULT_COLUMNS, items)
-            _bulk_update(MessageCopy, self._index_columns(), copies)
+            update_rows(RemediationItem, _RESULT_COLUMNS, items)
+            update_rows(MessageCopy, self._index_columns(), copies)
             insert_rows(TimelineEvent, TIMELINE_COLUMNS, events)
             if finish:
                 self.finished = finish_run(self.remediation.pk, self.mailbox.pk, self.owner, now)
@@ -673,8 +677,14 @@ class MailboxWorker:
                 "remediation %s: %d results dropped (lease lost)", self.remediation.pk, len(decided) - len(mine)
             )
 
-    def _still_held(self, ids: list[int]) -> set[int]:
-        qs = RemediationItem.objects.filter(pk__in=ids, lease_owner=self.owner, state=ItemState.IN_FLIGHT)
+    def _still_held(self) -> set[int]:
+        """The items this task still holds in flight (the lease token is this task's own)."""
+        qs = RemediationItem.objects.filter(
+            remediation_id=self.remediation.pk,
+            mailbox_id=self.mailbox.pk,
+            state=ItemState.IN_FLIGHT,
+            lease_owner=self.owner,
+        )
         if connection.features.has_select_for_update:
             qs = qs.select_for_update()
         return set(qs.values_list("pk", flat=True))
@@ -682,7 +692,7 @@ class MailboxWorker:
     def _save_intermediate(self, works: list[Work]) -> None:
         """Hard delete: remember the recoverable-folder ref before expunging; settle the rest."""
         moved = [w for w in works if w.outcome and w.outcome.state in FINAL_OK and w.outcome.new_ref]
-        _bulk_update(
+        update_rows(
             RemediationItem,
             ("new_ref",),
             [(w.outcome.new_ref.encode(), w.item.id) for w in moved if w.outcome and w.outcome.new_ref],
@@ -770,49 +780,38 @@ _RESULT_COLUMNS = ("state", "new_ref", "to_folder", "to_location", "reason", "do
 
 
 # --- raw SQL helpers ---------------------------------------------------------------------------
-# A batch is written with one statement per table, not a statement per row (on PostgreSQL each
-# statement is a round trip; on SQLite, one executemany).  Inserts go through
-# clawback.lib.bulk.insert_rows.  Table and column names in these statements come from model
-# metadata and code, never from input; every value is a parameter.
-_Model = type[RemediationItem] | type[MessageCopy] | type[TimelineEvent]
+# Batches are written with one statement per table (clawback.lib.bulk), and the claim reads with
+# one hand-written statement.  Table and column names in them come from model metadata and code,
+# never from input; every value is a parameter.
+_N_ITEM = len(_ITEM_FIELDS)
 
 
-def _bulk_update(model: _Model, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Set ``columns`` of the rows whose id is each tuple's last value."""
-    if not rows:
-        return
+@functools.cache
+def _claim_sql(vendor: str, n_states: int) -> str:
+    """The claim's read: a mailbox's unfinished items that are pending or whose lease expired,
+    with their copies' index columns.  ``state IN (...)`` first, so both databases read only
+    this mailbox's unfinished items through the (remediation, mailbox, state) index (the OR
+    alone made SQLite scan every item of the remediation for each claim)."""
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One array per column: a short statement whatever the batch size.
-            names = ", ".join(quote(c) for c in ("id", *columns))
-            assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
-            ordered = [(row[-1], *row[:-1]) for row in rows]
-            source = _unnest(model, ("id", *columns))
-            sql = f"UPDATE {table} SET {assignments} FROM {source} AS v ({names}) WHERE {table}.id = v.id"  # noqa: S608
-            cursor.execute(sql, [list(column) for column in zip(*ordered, strict=True)])
-            return
-        # SQLite runs in this process: no round trip to save, and one prepared statement run
-        # per row (executemany) is cheaper than parsing a VALUES list of the whole batch.
-        sets = ", ".join(f"{quote(c)} = %s" for c in columns)
-        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
+    items = quote(RemediationItem._meta.db_table)
+    copies = quote(MessageCopy._meta.db_table)
+    columns = [f"i.{quote(c)}" for c in _ITEM_FIELDS]
+    columns += [f"c.{quote(c.removeprefix('copy__'))}" for c in _COPY_FIELDS]
+    states = ", ".join(["%s"] * n_states)
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {items} i LEFT JOIN {copies} c ON c.id = i.copy_id "  # noqa: S608
+        f"WHERE i.remediation_id = %s AND i.mailbox_id = %s AND i.state IN ({states}) "
+        "AND (i.state = %s OR i.lease_expires_at < %s) ORDER BY i.id LIMIT %s"
+    )
+    if vendor == "postgresql":
+        # Rows another worker is claiming right now are skipped, not waited on.
+        sql += " FOR UPDATE OF i SKIP LOCKED"
+    return sql
 
 
-def _unnest(model: _Model, columns: tuple[str, ...]) -> str:
-    """``unnest(%s::type[], ...)``: PostgreSQL reads the columns as typed arrays."""
-    return "unnest(" + ", ".join(f"%s::{_db_type(model, c)}[]" for c in columns) + ")"
-
-
-def _db_type(model: _Model, column: str) -> str:
-    field = model._meta.get_field(column.removesuffix("_id") if column.endswith("_id") else column)
-    assert isinstance(field, models.Field)
-    if isinstance(field, models.ForeignKey):
-        field = field.target_field
-    # Keys (auto fields) have their type as referenced, not "bigint GENERATED ... IDENTITY".
-    typed: Any = field
-    auto = isinstance(field, models.AutoField | models.BigAutoField)
-    return str(typed.rel_db_type(connection) if auto else typed.db_type(connection))
+def _json(value: Any) -> Any:
+    """A JSON column read by a raw cursor: text on SQLite (and as Django loads jsonb)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _adapt_dt(value: datetime) -> object:

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
@@ -24,6 +24,7 @@ from django_tasks_db.compat import Task, normalize_json, task_enqueued
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from clawback.audit.log import record
+from clawback.lib.bulk import update_rows
 from clawback.mailstores.models import Mailbox
 from clawback.remediation.models import (
     ACTIVE,
@@ -93,10 +94,12 @@ def _enqueue_runs(runs: list[MailboxRun], *, delay: float = 0) -> None:
         task = execute_mailbox.using(run_after=timezone.now() + timedelta(seconds=delay))
     now = timezone.now()
     ids = enqueue_many(task, [(run.remediation_id, run.mailbox_id) for run in runs])
+    # One statement (bulk_update's CASE per row took ~0.15 s for 200 runs at every approval).
+    db_now = connection.ops.adapt_datetimefield_value(now)
+    update_rows(MailboxRun, ("task_id", "updated_at"), [(t, db_now, r.pk) for r, t in zip(runs, ids, strict=True)])
     for run, task_id in zip(runs, ids, strict=True):
         run.task_id = task_id
         run.updated_at = now
-    MailboxRun.objects.bulk_update(runs, ["task_id", "updated_at"], batch_size=1000)
 
 
 def enqueue_many(task: Task[..., Any], arg_lists: list[tuple[Any, ...]]) -> list[str]:
