@@ -9,7 +9,7 @@ here, once it is whole.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -66,8 +66,12 @@ def _bar(index: int, label: str, count: int, link: str | None, scale: float) -> 
     return f'<a class="bar-row" href="{escape(link)}">{body}</a>'
 
 
-def histogram_chart(result: Histogram, *, kind: str = "histogram") -> SafeString:
-    """Vertical bars per time bucket, with the range's ends and the tallest count as labels."""
+def histogram_chart(
+    result: Histogram, href: Callable[[datetime, datetime], str] | None = None, *, kind: str = "histogram"
+) -> SafeString:
+    """Vertical bars per time bucket, with the range's ends and the tallest count as labels.
+    With ``href``, each bar that has messages links to ``href(start, end)``: the search
+    narrowed to that bucket."""
     counts = result.counts
     title = f"Messages per {_step(result.step)}"
     if not counts:
@@ -79,11 +83,16 @@ def histogram_chart(result: Histogram, *, kind: str = "histogram") -> SafeString
     for i, (start, count) in enumerate(result.buckets()):
         height = count / peak * (plot - 14)
         label = f"{start:%Y-%m-%d %H:%M} UTC: {_plural(count)}"
-        parts.append(
-            f'<g class="hist-bar"><title>{escape(label)}</title>'
+        body = (
+            f"<title>{escape(label)}</title>"
             f'<rect class="bar" x="{i * slot + 0.5:.1f}" y="{plot - height:.1f}" '
-            f'width="{max(1.0, slot - 1):.1f}" height="{max(height, 0):.1f}"/></g>'
+            f'width="{max(1.0, slot - 1):.1f}" height="{max(height, 0):.1f}"/>'
         )
+        if href is not None and count:
+            link = href(start, start + result.step)
+            parts.append(f'<a class="hist-bar" href="{escape(link)}">{body}</a>')
+        else:
+            parts.append(f'<g class="hist-bar">{body}</g>')
     parts.append(f'<line class="axis" x1="0" y1="{plot}" x2="{WIDTH}" y2="{plot}"/>')
     parts.append(_text(0, HIST_HEIGHT - 4, f"{result.start:%Y-%m-%d %H:%M}", "axis-label"))
     parts.append(_text(WIDTH, HIST_HEIGHT - 4, f"{result.end:%Y-%m-%d %H:%M} UTC", "axis-label", anchor="end"))

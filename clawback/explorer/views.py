@@ -8,7 +8,7 @@ The export holds index metadata only, so it needs View as the API's does, and is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -198,8 +198,20 @@ def _charts(search: Search, found: QuerySet[MessageCopy], total: int, now: datet
     }
     span = _span(search, found, now) if total else None
     if span is not None:
-        context["histogram_svg"] = charts.histogram_chart(pivots.histogram(found, start=span[0], end=span[1]))
+
+        def narrowed(start: datetime, end: datetime) -> str:
+            """The search within one bar of the histogram (the typed query kept)."""
+            bounds = f"received >= {_instant(start)} and received < {_instant(end)}"
+            return explorer_url + pinned.url(q=with_condition(search.q, bounds))
+
+        histogram = pivots.histogram(found, start=span[0], end=span[1])
+        context["histogram_svg"] = charts.histogram_chart(histogram, narrowed)
     return context
+
+
+def _instant(moment: datetime) -> str:
+    """An instant as the query language reads it (ISO 8601, UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _span(search: Search, found: QuerySet[MessageCopy], now: datetime) -> tuple[datetime, datetime] | None:

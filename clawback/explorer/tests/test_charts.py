@@ -115,3 +115,41 @@ def test_chart_picker_and_tabs(reader: Client) -> None:
     assert "https://bit.ly/x: 1 message</title>" in urls and 'id="id_pivot"' not in urls
     users = reader.get("/explorer/", {"pivot": "recipient.address"}).content.decode()
     assert "target@example.org: 1 message</title>" in users
+
+
+def test_histogram_bars_with_messages_link_to_their_bucket() -> None:
+    start = datetime(2026, 11, 22, tzinfo=UTC)
+    asked: list[tuple[datetime, datetime]] = []
+
+    def href(a: datetime, b: datetime) -> str:
+        asked.append((a, b))
+        return f"/explorer/?q=<{a:%H}>&x=1"
+
+    root = parse(str(histogram_chart(Histogram(start, timedelta(hours=1), [0, 3, 1]), href)))
+    links = [a.get("href") for a in root.iter(f"{SVG}a")]
+    # The empty bucket has no link; the others link to exactly their hour (escaped in the SVG).
+    assert links == ["/explorer/?q=<01>&x=1", "/explorer/?q=<02>&x=1"]
+    assert asked == [
+        (start + timedelta(hours=1), start + timedelta(hours=2)),
+        (start + timedelta(hours=2), start + timedelta(hours=3)),
+    ]
+
+
+@pytest.mark.django_db
+def test_histogram_bar_narrows_the_search_to_its_bucket(reader: Client) -> None:
+    now = timezone.now()
+    make_copy(subject="older one", received_at=now - timedelta(days=5))
+    make_copy(subject="newer one", received_at=now - timedelta(days=1))
+    make_copy(subject="newer two", received_at=now - timedelta(days=1))
+    html = reader.get(
+        "/explorer/", {"q": "subject ~ one or subject ~ two", "from": (now - timedelta(days=6)).date().isoformat()}
+    ).content.decode()
+    links = [unescape(href) for href in re.findall(r'<a class="hist-bar" href="([^"]+)"', html)]
+    assert len(links) == 2  # two buckets hold messages, the others none
+    counts = []
+    for link in links:
+        assert "received+%3E%3D+" in link and "received+%3C+" in link
+        page = reader.get(link).content.decode()
+        counts.append(int(re.search(r'<strong class="total">(\d+)</strong>', page)[1]))  # type: ignore[index]
+        assert "Bad query" not in page
+    assert sorted(counts) == [1, 2]
