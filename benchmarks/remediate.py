@@ -296,7 +296,7 @@ class Api:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
-        while True:  # up, and every web worker past its first request (a server runs for days)
+        while True:  # up, and warmed by a few requests first (a server runs for days)
             try:
                 for _ in range(4):
                     self.get(people[0], "/remediations")

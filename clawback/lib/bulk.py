@@ -133,8 +133,7 @@ def _unnest(model: type[models.Model], columns: Sequence[str]) -> str:
 
 
 def _db_type(model: type[models.Model], column: str) -> str:
-    # By column name: a foreign key's column is ``<name>_id``, other fields may end so too.
-    field = next(f for f in model._meta.concrete_fields if f.column == column)
+    field = model._meta.get_field(column)  # a foreign key is found by its column (attname) too
     if isinstance(field, models.ForeignKey):
         field = field.target_field
     # Keys (auto fields) have their type as referenced, not "bigint GENERATED ... IDENTITY".

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from pytest_django import DjangoAssertNumQueries
 
 from clawback.lib.bulk import update_rows
 from clawback.mail.models import MessageCopy
@@ -34,6 +35,6 @@ def test_sets_exactly_the_given_columns_of_exactly_the_given_rows() -> None:
 
 
 @pytest.mark.django_db
-def test_no_rows_is_no_statement(django_assert_num_queries: object) -> None:
-    with django_assert_num_queries(0):  # type: ignore[operator]
+def test_no_rows_is_no_statement(django_assert_num_queries: DjangoAssertNumQueries) -> None:
+    with django_assert_num_queries(0):
         update_rows(MessageCopy, ("folder",), [])
